@@ -1,0 +1,18 @@
+namespace RagPlatform.Embedding.Encoders;
+
+/// <summary>The result of encoding one text.</summary>
+public readonly record struct DenseResult(float[] Vector, int TokenCount, bool Truncated);
+
+/// <summary>A dense text encoder: a named model with a fixed dimension and embedding space.</summary>
+public interface IDenseEncoder
+{
+    string Name { get; }
+    /// <summary>Which index this model's vectors belong to; queries may only search the same space.</summary>
+    string EmbeddingSpace { get; }
+    int Dimension { get; }
+    int MaxTokens { get; }
+    string Backend { get; }
+
+    /// <summary>Encodes a batch; one result per text, in order, L2-normalised.</summary>
+    IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery);
+}

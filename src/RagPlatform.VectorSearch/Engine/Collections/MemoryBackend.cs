@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Tenancy;
+using RagPlatform.VectorSearch.Engine.Spaces;
+
+namespace RagPlatform.VectorSearch.Engine.Collections;
+
+/// <summary>Collections in this process's memory, per tenant. Fast and simple; lost on restart.</summary>
+public sealed class MemoryBackend : IVectorBackend
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Name), MemoryCollection> collections = new();
+
+    public string Name => "memory";
+
+    private static (string, string) Key(string name) => (TenantContext.Require(), name);
+
+    private MemoryCollection Find(string name) =>
+        collections.TryGetValue(Key(name), out var collection)
+            ? collection
+            : throw new NotFoundException($"collection '{name}' does not exist");
+
+    public ValueTask<CollectionInfo> CreateAsync(CollectionSpec spec, CancellationToken cancellationToken)
+    {
+        var collection = collections.GetOrAdd(Key(spec.Name), _ => new MemoryCollection(spec));
+        if (!collection.Spec.SameConfiguration(spec))
+            throw new AlreadyExistsException($"collection '{spec.Name}' exists with a different configuration");
+        return ValueTask.FromResult(collection.Describe());
+    }
+
+    public ValueTask<CollectionInfo> GetAsync(string name, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Find(name).Describe());
+
+    public ValueTask<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken cancellationToken)
+    {
+        var tenant = TenantContext.Require();
+        IReadOnlyList<CollectionInfo> list = collections
+            .Where(c => c.Key.Tenant == tenant)
+            .OrderBy(c => c.Key.Name, StringComparer.Ordinal)
+            .Select(c => c.Value.Describe())
+            .ToList();
+        return ValueTask.FromResult(list);
+    }
+
+    public ValueTask<bool> DeleteAsync(string name, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(collections.TryRemove(Key(name), out _));
+
+    public ValueTask<long> UpsertAsync(string name, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        var collection = Find(name);
+        var distance = collection.Spec.Dense?.Distance ?? Distance.Unspecified;
+        var stored = points.Select(p => new StoredPoint(
+            p.Id,
+            p.Dense.Count > 0 ? DenseSpace.Prepare(distance, p.Dense) : null,
+            p.Sparse?.Indices.ToArray() ?? [],
+            p.Sparse?.Values.ToArray() ?? [],
+            p.Payload ?? new(),
+            (int)p.DocumentLength)).ToList();
+        return ValueTask.FromResult(collection.Upsert(stored));
+    }
+
+    public ValueTask<long> DeletePointsAsync(string name, IReadOnlyList<string> ids, Filter? filter, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Find(name).Delete(ids, filter));
+
+    public ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Find(name).Count(filter));
+
+    public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
+        int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
+    {
+        var hits = Find(name).SearchDense(query.ToArray(), filter, limit);
+        return ValueTask.FromResult(ToResults(hits, withVectors));
+    }
+
+    public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
+        int limit, bool withVectors, CancellationToken cancellationToken)
+    {
+        var hits = Find(name).SearchSparse(query, filter, limit);
+        return ValueTask.FromResult(ToResults(hits, withVectors));
+    }
+
+    private static IReadOnlyList<ScoredResult> ToResults(List<(StoredPoint Point, float Score)> hits, bool withVectors) =>
+        hits.Select(h => new ScoredResult(ToPoint(h.Point, withVectors), h.Score)).ToList();
+
+    private static Point ToPoint(StoredPoint stored, bool withVectors)
+    {
+        var point = new Point { Id = stored.Id, Payload = stored.Payload, DocumentLength = (uint)stored.DocumentLength };
+        if (withVectors)
+        {
+            if (stored.Dense is not null) point.Dense.Add(stored.Dense);
+            point.Sparse = new SparseVector { Indices = { stored.SparseIndices }, Values = { stored.SparseValues } };
+        }
+        return point;
+    }
+}

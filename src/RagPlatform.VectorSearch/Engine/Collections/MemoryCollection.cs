@@ -1,0 +1,140 @@
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.VectorSearch.Engine.Filtering;
+using RagPlatform.VectorSearch.Engine.Spaces;
+using RagPlatform.VectorSearch.Engine.Sparse;
+
+namespace RagPlatform.VectorSearch.Engine.Collections;
+
+/// <summary>
+/// A collection held in memory: points in slots, an inverted index for sparse vectors, exact dense
+/// scoring. Many readers or one writer at a time.
+/// </summary>
+public sealed class MemoryCollection(CollectionSpec spec)
+{
+    private readonly ReaderWriterLockSlim gate = new();
+    private readonly Dictionary<string, int> slotById = new(StringComparer.Ordinal);
+    private readonly List<StoredPoint?> slots = [];
+    private readonly Stack<int> freeSlots = new();
+    private readonly SparseIndex sparseIndex = new();
+    private long totalDocumentLength;
+    private long sparseFloats;
+
+    public CollectionSpec Spec { get; } = spec;
+
+    public CollectionInfo Describe()
+    {
+        gate.EnterReadLock();
+        try
+        {
+            int count = slotById.Count;
+            long denseBytes = (long)count * (Spec.Dense?.Dimension ?? 0) * sizeof(float);
+            return new CollectionInfo(Spec, count, count == 0 ? 0 : (double)totalDocumentLength / count,
+                denseBytes + sparseFloats * 8 + count * 256L);
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
+    public long Upsert(IReadOnlyList<StoredPoint> points)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            foreach (var point in points)
+            {
+                if (slotById.TryGetValue(point.Id, out var existing))
+                    RemoveSlot(existing);
+                int slot = freeSlots.Count > 0 ? freeSlots.Pop() : AppendSlot();
+                slots[slot] = point;
+                slotById[point.Id] = slot;
+                sparseIndex.Add(slot, point.SparseIndices, point.SparseValues);
+                totalDocumentLength += point.DocumentLength;
+                sparseFloats += point.SparseIndices.Length;
+            }
+            return points.Count;
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    public long Delete(IReadOnlyList<string> ids, Filter? filter)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            var doomed = filter is null
+                ? ids.Where(slotById.ContainsKey).Select(id => slotById[id]).Distinct().ToList()
+                : slotById.Values.Where(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload)).ToList();
+            foreach (var slot in doomed)
+                RemoveSlot(slot);
+            return doomed.Count;
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    public long Count(Filter? filter)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return filter is null
+                ? slotById.Count
+                : slotById.Values.LongCount(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload));
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
+    public List<(StoredPoint Point, float Score)> SearchDense(ReadOnlySpan<float> query, Filter? filter, int limit)
+    {
+        var distance = Spec.Dense!.Distance;
+        var prepared = DenseSpace.Prepare(distance, query.ToArray());
+        gate.EnterReadLock();
+        try
+        {
+            var top = new TopK(limit);
+            for (int slot = 0; slot < slots.Count; slot++)
+            {
+                var point = slots[slot];
+                if (point?.Dense is null || !FilterEvaluator.Matches(filter, point.Id, point.Payload))
+                    continue;
+                top.Offer(slot, DenseSpace.Score(distance, prepared, point.Dense));
+            }
+            return top.Drain().Select(h => (slots[h.Slot]!, h.Score)).ToList();
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
+    public List<(StoredPoint Point, float Score)> SearchSparse(SparseVector query, Filter? filter, int limit)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            var scores = sparseIndex.Score(query.Indices, query.Values, slotById.Count, Spec.Sparse?.Idf ?? false);
+            var top = new TopK(limit);
+            foreach (var (slot, score) in scores)
+            {
+                var point = slots[slot]!;
+                if (FilterEvaluator.Matches(filter, point.Id, point.Payload))
+                    top.Offer(slot, score);
+            }
+            return top.Drain().Select(h => (slots[h.Slot]!, h.Score)).ToList();
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
+    private int AppendSlot()
+    {
+        slots.Add(null);
+        return slots.Count - 1;
+    }
+
+    private void RemoveSlot(int slot)
+    {
+        var point = slots[slot]!;
+        sparseIndex.Remove(slot, point.SparseIndices);
+        totalDocumentLength -= point.DocumentLength;
+        sparseFloats -= point.SparseIndices.Length;
+        slotById.Remove(point.Id);
+        slots[slot] = null;
+        freeSlots.Push(slot);
+    }
+}

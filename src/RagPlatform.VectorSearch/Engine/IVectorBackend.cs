@@ -1,0 +1,31 @@
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.VectorSearch.Engine.Collections;
+
+namespace RagPlatform.VectorSearch.Engine;
+
+/// <summary>One scored point from a single list (dense or sparse).</summary>
+public sealed record ScoredResult(Point Point, float Score);
+
+/// <summary>A collection's description and statistics.</summary>
+public sealed record CollectionInfo(CollectionSpec Spec, long PointsCount, double AverageDocumentLength, long MemoryBytes);
+
+/// <summary>
+/// Where collections live. Every call is scoped to the tenant in <c>TenantContext</c>. Backends
+/// return plain scored lists; fusion of dense and sparse happens above them, identically for all.
+/// </summary>
+public interface IVectorBackend
+{
+    string Name { get; }
+    /// <summary>Creates the collection, or returns it when one with the same configuration exists.</summary>
+    ValueTask<CollectionInfo> CreateAsync(CollectionSpec spec, CancellationToken cancellationToken);
+    ValueTask<CollectionInfo> GetAsync(string name, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken cancellationToken);
+    ValueTask<bool> DeleteAsync(string name, CancellationToken cancellationToken);
+    /// <summary>Writes all points or none (they are validated before the first is applied).</summary>
+    ValueTask<long> UpsertAsync(string name, IReadOnlyList<Point> points, CancellationToken cancellationToken);
+    ValueTask<long> DeletePointsAsync(string name, IReadOnlyList<string> ids, Filter? filter, CancellationToken cancellationToken);
+    ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter, int limit, bool withVectors, CancellationToken cancellationToken);
+}

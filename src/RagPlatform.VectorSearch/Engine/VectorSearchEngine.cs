@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.VectorSearch.Engine.Collections;
+using RagPlatform.VectorSearch.Engine.Filtering;
+using RagPlatform.VectorSearch.Engine.Fusion;
+
+namespace RagPlatform.VectorSearch.Engine;
+
+/// <summary>
+/// The service's core above the backend: checks points and queries against the collection's
+/// configuration, runs dense and sparse searches, and fuses them for hybrid search.
+/// </summary>
+public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSearchOptions> options)
+{
+    public string BackendName => backend.Name;
+
+    public async Task<long> UpsertAsync(string collection, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        Require.Count(points.Count, 1, options.Value.MaxPointsPerUpsert, "points");
+        var info = await backend.GetAsync(collection, cancellationToken);
+        for (int i = 0; i < points.Count; i++)
+            PointValidator.Validate(points[i], info.Spec, $"points[{i}]");
+        using var activity = VectorSearchTelemetry.Source.StartActivity("index upsert");
+        activity?.SetTag("ragplatform.vectors.collection", collection);
+        activity?.SetTag("ragplatform.vectors.points", points.Count);
+        var written = await backend.UpsertAsync(collection, points, cancellationToken);
+        VectorSearchTelemetry.PointsUpserted.Add(written);
+        return written;
+    }
+
+    public async Task<SearchResponse> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var info = await backend.GetAsync(request.Collection, cancellationToken);
+        var spec = info.Spec;
+        bool dense = request.Dense.Count > 0, sparse = request.Sparse is { Indices.Count: > 0 };
+        Require.That(dense || sparse, "dense", "a search needs a dense or a sparse query vector (or both, for hybrid)");
+        if (dense)
+        {
+            Require.That(spec.Dense is not null, "dense", $"collection '{spec.Name}' has no dense vector");
+            Require.That(request.Dense.Count == spec.Dense!.Dimension, "dense",
+                $"has {request.Dense.Count} dimensions; collection '{spec.Name}' has {spec.Dense.Dimension}");
+            Require.That(request.Dense.All(float.IsFinite), "dense", "holds a NaN or infinite value");
+            if (request.EmbeddingSpace.Length > 0 && spec.EmbeddingSpace.Length > 0 && request.EmbeddingSpace != spec.EmbeddingSpace)
+                throw new FailedPreconditionException(
+                    $"the query comes from embedding space '{request.EmbeddingSpace}' but collection '{spec.Name}' holds '{spec.EmbeddingSpace}'; re-embed the collection or query with a model of its space");
+        }
+        if (sparse)
+        {
+            Require.That(spec.Sparse is not null, "sparse", $"collection '{spec.Name}' has no sparse vector");
+            PointValidator.ValidateSparse(request.Sparse!, "sparse");
+        }
+        FilterValidator.Validate(request.Filter, "filter");
+        int limit = request.Limit == 0 ? 10 : (int)request.Limit;
+        int window = limit + (int)request.Offset;
+        Require.That(window <= options.Value.MaxResults, "limit", $"limit + offset is {window}; the most is {options.Value.MaxResults}");
+
+        using var activity = VectorSearchTelemetry.Source.StartActivity("index search");
+        activity?.SetTag("ragplatform.vectors.collection", spec.Name);
+        activity?.SetTag("ragplatform.vectors.mode", dense && sparse ? "hybrid" : dense ? "dense" : "sparse");
+
+        IReadOnlyList<(Point Point, float Score, float? Dense, float? Sparse)> ranked;
+        if (dense && sparse)
+        {
+            int candidates = Math.Max((int)request.CandidateLimit, Math.Max(100, window));
+            var denseTask = backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, candidates, request.Params, request.WithVectors, cancellationToken);
+            var sparseHits = await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, candidates, request.WithVectors, cancellationToken);
+            var denseHits = await denseTask;
+            var points = denseHits.Concat(sparseHits).GroupBy(h => h.Point.Id).ToDictionary(g => g.Key, g => g.First().Point);
+            ranked = ScoreFusion.Fuse(
+                    denseHits.Select(h => (h.Point.Id, h.Score)).ToList(),
+                    sparseHits.Select(h => (h.Point.Id, h.Score)).ToList(),
+                    request.Fusion)
+                .Select(f => (points[f.Key], f.Score, f.DenseScore, f.SparseScore))
+                .ToList();
+        }
+        else
+        {
+            var hits = dense
+                ? await backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, window, request.Params, request.WithVectors, cancellationToken)
+                : await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, window, request.WithVectors, cancellationToken);
+            ranked = hits.Select(h => (h.Point, h.Score, dense ? h.Score : (float?)null, dense ? null : (float?)h.Score)).ToList();
+        }
+
+        var response = new SearchResponse { Exact = true };
+        foreach (var (point, score, denseScore, sparseScore) in ranked.Skip((int)request.Offset).Take(limit))
+        {
+            if (request.HasScoreThreshold && score < request.ScoreThreshold)
+                break;
+            var scored = new ScoredPoint { Id = point.Id, Score = score };
+            if (request.WithPayload) scored.Payload = point.Payload;
+            if (request.WithVectors)
+            {
+                scored.Dense.Add(point.Dense);
+                scored.Sparse = point.Sparse;
+            }
+            if (denseScore is { } d) scored.DenseScore = d;
+            if (sparseScore is { } s) scored.SparseScore = s;
+            response.Points.Add(scored);
+        }
+        activity?.SetTag("ragplatform.vectors.results", response.Points.Count);
+        VectorSearchTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return response;
+    }
+}

@@ -1,0 +1,26 @@
+using RagPlatform.VectorSearch.Engine;
+using RagPlatform.VectorSearch.Engine.Collections;
+using RagPlatform.VectorSearch.Grpc;
+
+namespace RagPlatform.VectorSearch.Extensions;
+
+public static class VectorSearchServiceExtensions
+{
+    /// <summary>The vector engine on the configured backend; call after AddServiceDefaults.</summary>
+    public static IHostApplicationBuilder AddVectorSearchService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<VectorSearchOptions>()
+            .Bind(builder.Configuration.GetSection(VectorSearchOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IVectorBackend, MemoryBackend>();
+        builder.Services.AddSingleton<VectorSearchEngine>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapVectorSearchService(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<VectorSearchGrpcService>();
+        return endpoints;
+    }
+}
