@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Lucene.Net.Tartarus.Snowball.Ext;
 
 namespace RagPlatform.Text;
 
 /// <summary>
 /// The keyword analyzer: splits on anything that is not a letter or digit, folds case and
-/// diacritics, drops English stop words, and strips plural endings, so "Vaccines" and "vaccine"
-/// meet. Used for sparse vectors and for lexical sentence scoring, so both agree on what a term is.
+/// diacritics, drops English stop words, and stems with Snowball's English stemmer, so "Vaccines" and
+/// "vaccinated" meet. Used for sparse vectors and for lexical sentence scoring, so both agree on what a term is.
 /// </summary>
 public static class TextAnalyzer
 {
@@ -70,18 +71,17 @@ public static class TextAnalyzer
         return result.ToString().Normalize(NormalizationForm.FormC);
     }
 
-    /// <summary>Harman's S-stemmer: conservative plural stripping that rarely conflates unrelated words.</summary>
+    [ThreadStatic] private static EnglishStemmer? stemmer;
+
+    /// <summary>The Snowball English (Porter2) stem: "causes", "caused" and "causing" all become "caus".</summary>
     private static string Stem(string word)
     {
-        if (word.Length < 4 || !word.EndsWith('s') || char.IsDigit(word[0]))
+        if (word.Length < 3 || char.IsDigit(word[0]))
             return word;
-        if (word.EndsWith("ies") && !word.EndsWith("eies") && !word.EndsWith("aies"))
-            return word[..^3] + "y";
-        if (word.EndsWith("es") && !word.EndsWith("aes") && !word.EndsWith("ees") && !word.EndsWith("oes"))
-            return word[..^1];
-        if (!word.EndsWith("us") && !word.EndsWith("ss"))
-            return word[..^1];
-        return word;
+        var snowball = stemmer ??= new EnglishStemmer();
+        snowball.SetCurrent(word);
+        snowball.Stem();
+        return snowball.Current;
     }
 
     private static readonly HashSet<string> StopWords =

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Text.Json;
+using Google.Protobuf;
+using RagPlatform.Cli.Client;
+using RagPlatform.Cli.Measurement;
+using RagPlatform.Contracts.Query.V1;
+using Spectre.Console;
+
+namespace RagPlatform.Cli.Commands;
+
+/// <summary>
+/// rag eval retrieval: ingests a BEIR corpus through the platform, retrieves for every query,
+/// ranks documents by their best chunk, and prints nDCG@10, Recall@100 and MRR@10.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("eval", "Quality figures measured through the platform.");
+        command.Subcommands.Add(CreateRetrieval());
+        return command;
+    }
+
+    private static Command CreateRetrieval()
+    {
+        var corpus = new Option<string>("--corpus") { Description = "corpus.jsonl (_id, title, text).", Required = true };
+        var queries = new Option<string>("--queries") { Description = "queries.jsonl (_id, text).", Required = true };
+        var qrels = new Option<string>("--qrels") { Description = "qrels TSV with a header (query-id, corpus-id, score).", Required = true };
+        var mode = new Option<string[]>("--mode") { Description = "sparse, dense and/or hybrid (repeatable).", DefaultValueFactory = _ => ["sparse", "dense", "hybrid"], AllowMultipleArgumentsPerToken = true };
+        var endpoint = CommonOptions.Endpoint("Evaluate a running deployment (its corpus is ingested into --source).");
+        var source = new Option<string>("--source") { Description = "Source to ingest into and search.", DefaultValueFactory = _ => "eval" };
+        var skipIngest = new Option<bool>("--skip-ingest") { Description = "Reuse what the source already holds." };
+        var runOut = new Option<string?>("--run-out") { Description = "Write the ranking as a TREC run file (one per mode: FILE.<mode>)." };
+        var json = CommonOptions.Json();
+        var command = new Command("retrieval", "nDCG@10, Recall@100 and MRR@10 of the platform's retrieval on a BEIR dataset.")
+        {
+            corpus, queries, qrels, mode, endpoint, source, skipIngest, runOut, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var endpointValue = parse.GetValue(endpoint);
+            await using var target = endpointValue is null ? await PlatformTarget.StartInProcessAsync() : PlatformTarget.Connect(endpointValue);
+            var sourceName = parse.GetValue(source)!;
+            if (!parse.GetValue(skipIngest))
+                await IngestCorpusAsync(target, parse.GetValue(corpus)!, sourceName, cancellationToken);
+            var judged = BeirDataset.Qrels(parse.GetValue(qrels)!);
+            var questions = BeirDataset.Queries(parse.GetValue(queries)!).Where(q => judged.ContainsKey(q.Id)).ToList();
+            var results = new List<object>();
+            var table = new Table().Border(TableBorder.Rounded).Title($"rag eval retrieval ({questions.Count} queries)");
+            table.AddColumns("mode", "nDCG@10", "Recall@100", "MRR@10");
+            foreach (var m in parse.GetValue(mode)!)
+            {
+                var rankings = await RankAsync(target, questions, sourceName, ParseMode(m), cancellationToken);
+                double ndcg = questions.Average(q => RetrievalMetrics.NdcgAt(10, rankings[q.Id], judged[q.Id]));
+                double recall = questions.Average(q => RetrievalMetrics.RecallAt(100, rankings[q.Id], judged[q.Id]));
+                double mrr = questions.Average(q => RetrievalMetrics.ReciprocalRankAt(10, rankings[q.Id], judged[q.Id]));
+                table.AddRow(m, ndcg.ToString("0.0000"), recall.ToString("0.0000"), mrr.ToString("0.0000"));
+                results.Add(new { mode = m, ndcg_at_10 = ndcg, recall_at_100 = recall, mrr_at_10 = mrr, queries = questions.Count });
+                if (parse.GetValue(runOut) is { } run) WriteRun($"{run}.{m}", rankings, m);
+            }
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new { machine = MachineInfo.Describe(), results }));
+            else
+            {
+                AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"[grey]machine: {Markup.Escape(MachineInfo.Describe())}[/]");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static SearchMode ParseMode(string mode) => mode switch
+    {
+        "sparse" => SearchMode.Sparse,
+        "dense" => SearchMode.Dense,
+        "hybrid" => SearchMode.Hybrid,
+        _ => throw new ArgumentException($"unknown mode '{mode}': use sparse, dense or hybrid"),
+    };
+
+    private static async Task IngestCorpusAsync(PlatformTarget target, string corpusPath, string source, CancellationToken cancellationToken)
+    {
+        var documents = BeirDataset.Corpus(corpusPath).ToList();
+        IngestResponse? response = null;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"Ingesting {documents.Count} documents", maxValue: documents.Count);
+            response = await Ingestor.IngestAsync(target, documents.Select(d => new IngestRequest
+            {
+                Source = source,
+                DocumentId = d.Id,
+                Title = d.Title,
+                ContentType = "text/plain",
+                Content = ByteString.CopyFromUtf8(string.IsNullOrEmpty(d.Title) ? d.Text : $"{d.Title}\n\n{d.Text}"),
+            }), _ => task.Increment(1), cancellationToken);
+        });
+        if (response!.Failed > 0)
+            AnsiConsole.MarkupLine($"[yellow]{response.Failed} documents failed to ingest; first: {Markup.Escape(response.Results.First(r => r.Status == DocumentStatus.Failed).Error.Message)}[/]");
+    }
+
+    /// <summary>Each query's documents, best first, a document ranked by its best chunk.</summary>
+    private static async Task<Dictionary<string, List<string>>> RankAsync(PlatformTarget target, List<BeirQuery> questions,
+        string source, SearchMode mode, CancellationToken cancellationToken)
+    {
+        var rankings = new ConcurrentDictionary<string, List<string>>();
+        await Parallel.ForEachAsync(questions, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (query, token) =>
+        {
+            var response = await target.Router.RetrieveAsync(new RetrieveRequest
+            {
+                Question = query.Text,
+                Sources = { source },
+                Retrieval = new RetrievalOptions { TopK = 300, Mode = mode },
+            }, target.Headers, cancellationToken: token);
+            rankings[query.Id] = response.Passages.Select(p => p.DocumentId).Distinct().ToList();
+        });
+        return new Dictionary<string, List<string>>(rankings);
+    }
+
+    private static void WriteRun(string path, Dictionary<string, List<string>> rankings, string tag)
+    {
+        using var writer = new StreamWriter(path);
+        foreach (var (query, documents) in rankings.OrderBy(r => r.Key, StringComparer.Ordinal))
+            for (int i = 0; i < Math.Min(100, documents.Count); i++)
+                writer.WriteLine($"{query} Q0 {documents[i]} {i + 1} {100 - i} ragplatform-{tag}");
+    }
+}

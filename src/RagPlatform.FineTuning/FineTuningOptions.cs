@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RagPlatform.FineTuning;
+
+/// <summary>Configuration section "FineTuning".</summary>
+public sealed class FineTuningOptions
+{
+    public const string Section = "FineTuning";
+
+    /// <summary>Where datasets (and later jobs and checkpoints) are kept; relative paths are under the content root.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/finetuning";
+
+    /// <summary>Largest dataset file accepted, in bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxDatasetBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Longest line, in bytes; a longer line is reported as an error, not stored as valid.</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxLineBytes { get; set; } = 1024 * 1024;
+}

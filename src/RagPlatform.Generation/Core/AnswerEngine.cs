@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.Generation.V1;
+using RagPlatform.Generation.Extractive;
+using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.Text;
+
+namespace RagPlatform.Generation.Core;
+
+/// <summary>Validates a Generate request and answers it with the chosen model.</summary>
+public sealed class AnswerEngine(IOptions<GenerationOptions> options)
+{
+    public const string PromptVersion = "extractive-1";
+
+    /// <summary>The chat models this service can answer with.</summary>
+    public IReadOnlyList<Model> Models { get; } =
+    [
+        new Model { Name = ExtractiveAnswerer.ModelName, Kind = ModelKind.Chat, Backend = "extractive" },
+    ];
+
+    public Model GetModel(string name) =>
+        Models.FirstOrDefault(m => m.Name == name)
+        ?? throw new NotFoundException($"model '{name}' is not known; see ListModels");
+
+    public GenerateResponse Generate(GenerateRequest request)
+    {
+        var limits = options.Value;
+        Require.NotBlank(request.Question, "question");
+        Require.MaxLength(request.Question, limits.MaxQuestionCharacters, "question");
+        Require.Count(request.Passages.Count, 0, limits.MaxPassages, "passages");
+        for (int i = 0; i < request.Passages.Count; i++)
+            ValidateSpans(request.Passages[i], $"passages[{i}]");
+        var model = GetModel(string.IsNullOrEmpty(request.Model) ? limits.DefaultModel : request.Model);
+
+        using var activity = GenerationTelemetry.Source.StartActivity("chat " + model.Name);
+        activity?.SetTag("gen_ai.operation.name", "chat");
+        activity?.SetTag("gen_ai.request.model", model.Name);
+        activity?.SetTag("ragplatform.generation.passages", request.Passages.Count);
+
+        var passages = request.Passages
+            .Select(p => new AnswerPassage(p.Text, p.Sentences.Select(s => new TextSpan((int)s.Start, (int)s.End)).ToList(), p.Score))
+            .ToList();
+        var answer = ExtractiveAnswerer.Answer(request.Question, passages);
+        var response = new GenerateResponse
+        {
+            Answer = answer.Text,
+            Model = model.Name,
+            Kind = AnswerKind.Extractive,
+            FinishReason = answer.Found ? FinishReason.Stop : FinishReason.NoAnswer,
+            PromptVersion = PromptVersion,
+            Usage = new Usage(),
+        };
+        foreach (var quote in answer.Quotes)
+        {
+            response.Citations.Add(new AnswerCitation
+            {
+                PassageNumber = (uint)quote.Passage + 1,
+                PassageId = request.Passages[quote.Passage].Id,
+                Span = new Span { Start = (uint)quote.Span.Start, End = (uint)quote.Span.End },
+                AnswerSpan = new Span { Start = (uint)quote.AnswerSpan.Start, End = (uint)quote.AnswerSpan.End },
+            });
+        }
+        activity?.SetTag("ragplatform.generation.citations", response.Citations.Count);
+        GenerationTelemetry.Answers.Add(1);
+        return response;
+    }
+
+    private static void ValidateSpans(Passage passage, string field)
+    {
+        for (int s = 0; s < passage.Sentences.Count; s++)
+        {
+            var span = passage.Sentences[s];
+            Require.That(span.Start < span.End && span.End <= passage.Text.Length, $"{field}.sentences[{s}]",
+                $"[{span.Start}, {span.End}) is not a range within the passage's {passage.Text.Length} characters");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using RagPlatform.Generation.Core;
+using RagPlatform.Generation.Grpc;
+
+namespace RagPlatform.Generation.Extensions;
+
+public static class GenerationServiceExtensions
+{
+    /// <summary>The answer engine and its options; call after AddServiceDefaults.</summary>
+    public static IHostApplicationBuilder AddGenerationService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GenerationOptions>()
+            .Bind(builder.Configuration.GetSection(GenerationOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AnswerEngine>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapGenerationService(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<GenerationGrpcService>();
+        return endpoints;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Generation.V1;
+using RagPlatform.Contracts.Query.V1;
+using RagPlatform.QueryRouter.Ingestion;
+using RagPlatform.QueryRouter.Retrieval;
+using RagPlatform.QueryRouter.Sources;
+using RagPlatform.ServiceDefaults.Errors;
+using Route = RagPlatform.Contracts.Query.V1.Route;
+
+namespace RagPlatform.QueryRouter.Answering;
+
+/// <summary>
+/// The request path of Ask: decide the strategy, route to sources, retrieve and aggregate,
+/// generate a grounded answer, and map its citations back to documents and character ranges.
+/// </summary>
+public sealed class AskPipeline(
+    SourceCollections sources,
+    Retriever retriever,
+    GenerationService.GenerationServiceClient generation,
+    IOptions<QueryRouterOptions> options)
+{
+    /// <summary>Everything before generation: the route and the numbered passages.</summary>
+    public sealed record Prepared(AskRequest Request, Route Route, List<RetrievedChunk> Chunks, StageClock Clock, GenerateRequest Generate);
+
+    public async Task<Prepared> PrepareAsync(AskRequest request, CancellationToken cancellationToken)
+    {
+        Require.That(request.Retrieval is null || request.Retrieval.TopK <= 100, "retrieval.top_k", "must be at most 100");
+        var decision = StrategyDecider.Decide(request.Strategy);
+        Activity.Current?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
+        Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
+        Activity.Current?.SetTag("ragplatform.cache.status", CacheStatus.Bypassed.ToString());
+        var clock = new StageClock();
+        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        route.Strategy = decision.Strategy;
+        route.Reason = decision.Reason;
+        route.GenerationModel = request.GenerationModel;
+        var generate = new GenerateRequest { Question = request.Question, Model = request.GenerationModel };
+        generate.Passages.Add(chunks.Select(ToPassage));
+        return new Prepared(request, route, chunks, clock, generate);
+    }
+
+    /// <summary>Retrieve: the passages alone, whole, best first.</summary>
+    public async Task<RetrieveResponse> RetrieveAsync(RetrieveRequest request, CancellationToken cancellationToken)
+    {
+        Require.That(request.Retrieval is null || request.Retrieval.TopK <= 1000, "retrieval.top_k", "must be at most 1000");
+        var clock = new StageClock();
+        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        var response = new RetrieveResponse { Route = route };
+        response.Passages.Add(chunks.Select((c, i) => ToCitation(i + 1, c, null)));
+        response.Timings.Add(clock.Timings);
+        return response;
+    }
+
+    private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
+        IReadOnlyList<string> requestedSources, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
+    {
+        Require.NotBlank(question, "question");
+        Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
+        var collections = await clock.TimeAsync("route", () => sources.ResolveAsync(requestedSources, cancellationToken));
+        if (collections.Count == 0)
+            throw new FailedPreconditionException("there are no sources to search yet: ingest documents first");
+        var route = new Route { StandaloneQuestion = question, RetrievalModel = retrieval?.RetrievalModel ?? "" };
+        string why = requestedSources.Count > 0 ? "named by the caller" : "all of the tenant's sources (no routing profile yet)";
+        route.Sources.Add(collections.Select(c => new SourceChoice { Source = SourceNames.SourceOf(c.Name)!, Reason = why }));
+        var chunks = await retriever.RetrieveAsync(question, collections, retrieval, clock, cancellationToken);
+        return (route, chunks);
+    }
+
+    public async Task<AskResponse> AskAsync(AskRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var prepared = await PrepareAsync(request, cancellationToken);
+        var answer = await prepared.Clock.TimeAsync("generate",
+            () => generation.GenerateAsync(prepared.Generate, cancellationToken: cancellationToken).ResponseAsync);
+        var response = Complete(prepared, answer);
+        QueryRouterTelemetry.AskDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return response;
+    }
+
+    /// <summary>AskStream: passages first, then answer deltas, then citations, then the summary.</summary>
+    public async Task AskStreamAsync(AskRequest request, IServerStreamWriter<AskStreamEvent> stream, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(request, cancellationToken);
+        var passages = new Passages();
+        passages.Passages_.Add(prepared.Chunks.Select((c, i) => new RetrievedPassage { Number = (uint)i + 1, Passage = ToCitation(i + 1, c, null) }));
+        await stream.WriteAsync(new AskStreamEvent { Passages = passages }, cancellationToken);
+
+        GenerateResponse? final = null;
+        await prepared.Clock.TimeAsync("generate", async () =>
+        {
+            using var call = generation.GenerateStream(prepared.Generate, cancellationToken: cancellationToken);
+            await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (update.EventCase == GenerateStreamEvent.EventOneofCase.Delta)
+                    await stream.WriteAsync(new AskStreamEvent { AnswerDelta = update.Delta }, cancellationToken);
+                else if (update.EventCase == GenerateStreamEvent.EventOneofCase.Final)
+                    final = update.Final;
+            }
+            return 0;
+        });
+        if (final is null)
+            throw new UnavailableException("the generation service ended its stream without a final answer");
+        var summary = Complete(prepared, final);
+        var citations = new Citations();
+        citations.Citations_.Add(summary.Citations);
+        await stream.WriteAsync(new AskStreamEvent { Citations = citations }, cancellationToken);
+        await stream.WriteAsync(new AskStreamEvent { Summary = summary }, cancellationToken);
+    }
+
+    private static AskResponse Complete(Prepared prepared, GenerateResponse answer)
+    {
+        prepared.Route.GenerationModel = answer.Model;
+        var response = new AskResponse
+        {
+            Answer = answer.Answer,
+            Route = prepared.Route,
+            CacheStatus = CacheStatus.Bypassed,
+            TraceId = Activity.Current?.TraceId.ToString() ?? "",
+            Usage = answer.Usage,
+            Extractive = answer.Kind == AnswerKind.Extractive,
+            ConversationId = prepared.Request.ConversationId,
+        };
+        foreach (var group in answer.Citations.GroupBy(c => c.PassageNumber).OrderBy(g => g.Key))
+        {
+            int number = (int)group.Key;
+            if (number < 1 || number > prepared.Chunks.Count) continue;
+            response.Citations.Add(ToCitation(number, prepared.Chunks[number - 1], group.First().Span));
+        }
+        response.Timings.Add(prepared.Clock.Timings);
+        return response;
+    }
+
+    /// <summary>A citation of a chunk, narrowed to the cited sentence when there is one.</summary>
+    private static Citation ToCitation(int number, RetrievedChunk chunk, Contracts.Generation.V1.Span? span)
+    {
+        var text = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text);
+        int chunkStart = ChunkPayload.GetInt(chunk.Payload, ChunkPayload.StartChar);
+        int start = (int)(span?.Start ?? 0), end = (int)(span?.End ?? (uint)text.Length);
+        return new Citation
+        {
+            Number = (uint)number,
+            Source = chunk.Source,
+            DocumentId = ChunkPayload.GetString(chunk.Payload, ChunkPayload.DocumentId),
+            ChunkId = chunk.PointId,
+            Title = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Title),
+            StartChar = (uint)(chunkStart + start),
+            EndChar = (uint)(chunkStart + end),
+            Text = text[start..end],
+            Score = chunk.Score,
+        };
+    }
+
+    private static Passage ToPassage(RetrievedChunk chunk)
+    {
+        var passage = new Passage
+        {
+            Id = chunk.PointId,
+            DocumentId = ChunkPayload.GetString(chunk.Payload, ChunkPayload.DocumentId),
+            Title = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Title),
+            Text = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text),
+            Score = chunk.Score,
+            Source = chunk.Source,
+        };
+        passage.Sentences.Add(ChunkPayload.GetSentences(chunk.Payload)
+            .Select(s => new Contracts.Generation.V1.Span { Start = (uint)s.Start, End = (uint)s.End }));
+        return passage;
+    }
+}

@@ -1,0 +1,42 @@
+using RagPlatform.Contracts.Embedding.V1;
+using RagPlatform.Contracts.Generation.V1;
+using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.QueryRouter.Answering;
+using RagPlatform.QueryRouter.Grpc;
+using RagPlatform.QueryRouter.Ingestion;
+using RagPlatform.QueryRouter.Retrieval;
+using RagPlatform.QueryRouter.Sources;
+using RagPlatform.ServiceDefaults.Grpc;
+
+namespace RagPlatform.QueryRouter.Extensions;
+
+public static class QueryRouterServiceExtensions
+{
+    /// <summary>Service names the router calls, resolved through service discovery.</summary>
+    public const string EmbeddingService = "embedding", VectorSearchService = "vectorsearch", GenerationService = "generation";
+
+    /// <summary>The router's pipelines and its clients of the other services; call after AddServiceDefaults.</summary>
+    public static IHostApplicationBuilder AddQueryRouterService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueryRouterOptions>()
+            .Bind(builder.Configuration.GetSection(QueryRouterOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => Sources.SourceNames.Validate(o.DefaultSource, "QueryRouter:DefaultSource") is not null)
+            .ValidateOnStart();
+        builder.Services.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
+        builder.Services.AddPlatformClient<VectorSearchService.VectorSearchServiceClient>(VectorSearchService);
+        builder.Services.AddPlatformClient<GenerationService.GenerationServiceClient>(GenerationService);
+        builder.Services.AddSingleton<CorpusVersions>();
+        builder.Services.AddSingleton<SourceCollections>();
+        builder.Services.AddSingleton<IngestionPipeline>();
+        builder.Services.AddSingleton<Retriever>();
+        builder.Services.AddSingleton<AskPipeline>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapQueryRouterService(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<QueryRouterGrpcService>();
+        return endpoints;
+    }
+}

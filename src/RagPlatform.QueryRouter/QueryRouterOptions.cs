@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RagPlatform.QueryRouter;
+
+/// <summary>Configuration section "QueryRouter".</summary>
+public sealed class QueryRouterOptions
+{
+    public const string Section = "QueryRouter";
+
+    /// <summary>The source that documents go to when they name none.</summary>
+    [Required]
+    public string DefaultSource { get; set; } = "default";
+
+    /// <summary>Passages handed to the answering model.</summary>
+    [Range(1, 100)]
+    public int TopK { get; set; } = 5;
+
+    /// <summary>Candidates taken from each of the dense and sparse lists before fusion.</summary>
+    [Range(1, 1000)]
+    public int CandidateLimit { get; set; } = 100;
+
+    /// <summary>
+    /// Default hybrid fusion: weight of the dense list in a blend of min-max-normalised scores
+    /// (the one fusion that lifted hybrid above keyword search with a weak encoder).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public float DenseWeight { get; set; } = 0.3f;
+
+    [Range(1, 100_000)]
+    public int MaxQuestionCharacters { get; set; } = 2_048;
+
+    /// <summary>Largest document accepted, in bytes.</summary>
+    [Range(1, 32 * 1024 * 1024)]
+    public int MaxDocumentBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Most words in one chunk; the embedding model's own token limit caps it further.</summary>
+    [Range(16, 4096)]
+    public int ChunkWords { get; set; } = 160;
+
+    /// <summary>Sentences repeated from the end of one chunk at the start of the next.</summary>
+    [Range(0, 8)]
+    public int ChunkOverlapSentences { get; set; } = 1;
+
+    /// <summary>Chunks per Embed call.</summary>
+    [Range(1, 1024)]
+    public int EmbedBatchSize { get; set; } = 64;
+}
