@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using Lucene.Net.Analysis.Miscellaneous;
 using Lucene.Net.Tartarus.Snowball.Ext;
 
 namespace RagPlatform.Text;
@@ -52,23 +51,22 @@ public static class TextAnalyzer
         return Stem(folded);
     }
 
-    /// <summary>Lower case without diacritics ("Études" becomes "etudes").</summary>
+    /// <summary>Lower case without diacritics ("Études" becomes "etudes"), by Lucene's ASCII folding.</summary>
     private static string Fold(ReadOnlySpan<char> word)
     {
+        var lower = new char[word.Length];
         bool ascii = true;
-        foreach (char c in word) ascii &= c < 128;
-        if (ascii)
+        for (int i = 0; i < word.Length; i++)
         {
-            Span<char> lower = stackalloc char[word.Length];
-            for (int i = 0; i < word.Length; i++) lower[i] = char.ToLowerInvariant(word[i]);
-            return new string(lower);
+            lower[i] = char.ToLowerInvariant(word[i]);
+            ascii &= lower[i] < 128;
         }
-        var decomposed = word.ToString().ToLowerInvariant().Normalize(NormalizationForm.FormD);
-        var result = new StringBuilder(decomposed.Length);
-        foreach (char c in decomposed)
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
-                result.Append(c);
-        return result.ToString().Normalize(NormalizationForm.FormC);
+        if (ascii)
+            return new string(lower);
+        // Folding can expand a character to up to four ("ß" to "ss"), hence the larger buffer.
+        var folded = new char[word.Length * 4];
+        int length = ASCIIFoldingFilter.FoldToASCII(lower, 0, folded, 0, lower.Length);
+        return new string(folded, 0, length);
     }
 
     [ThreadStatic] private static EnglishStemmer? stemmer;
