@@ -14,6 +14,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
     {
         switch (error)
         {
+            case RpcException { StatusCode: StatusCode.Unimplemented } unimplemented when unimplemented.Status.Detail.Length == 0:
+                // The generated base class says nothing; say which method is not built yet.
+                return new RpcException(new Status(StatusCode.Unimplemented, $"{context.Method} is not implemented in this version of RagPlatform."));
             case RpcException:
                 return error;
             case PlatformException platform:

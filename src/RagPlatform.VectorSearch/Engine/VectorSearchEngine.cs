@@ -64,7 +64,7 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
         IReadOnlyList<(Point Point, float Score, float? Dense, float? Sparse)> ranked;
         if (dense && sparse)
         {
-            int candidates = Math.Max((int)request.CandidateLimit, Math.Max(100, window));
+            int candidates = request.CandidateLimit > 0 ? Math.Max((int)request.CandidateLimit, window) : Math.Max(100, window);
             var denseTask = backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, candidates, request.Params, request.WithVectors, cancellationToken);
             var sparseHits = await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, candidates, request.WithVectors, cancellationToken);
             var denseHits = await denseTask;
