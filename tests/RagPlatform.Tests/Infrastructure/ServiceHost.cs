@@ -46,11 +46,15 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 
     /// <summary>All five services composed as the standalone host composes them.</summary>
-    public static async Task<ServiceHost> StartStandaloneAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<ServiceHost> StartStandaloneAsync(IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var data = TempDirectory();
-        var app = StandaloneHost.Build(["--urls", "http://127.0.0.1:0"],
-            builder => builder.Configuration.AddInMemoryCollection(Defaults(data, settings)));
+        var app = StandaloneHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Defaults(data, settings));
+            configure?.Invoke(builder);
+        });
         var address = await StandaloneHost.StartAsync(app);
         return new ServiceHost(app, address, data);
     }
