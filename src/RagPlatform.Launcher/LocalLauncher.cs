@@ -90,6 +90,7 @@ public sealed class LocalLauncher : IAsyncDisposable
             ["OTEL_SERVICE_NAME"] = service.Name,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={service.Name}-{replica}",
             ["FineTuning__DataDirectory"] = Path.Combine(WorkDirectory, "data", "finetuning"),
+            ["VectorSearch__DataDirectory"] = Path.Combine(WorkDirectory, "data", "vectors"),
         };
         if (options.OtlpEndpoint is { } otlp) environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
         foreach (var reference in service.References)

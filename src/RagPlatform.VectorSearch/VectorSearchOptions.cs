@@ -7,9 +7,19 @@ public sealed class VectorSearchOptions
 {
     public const string Section = "VectorSearch";
 
-    /// <summary>Where collections live. "memory": in this process, lost on restart.</summary>
-    [AllowedValues("memory")]
-    public string Backend { get; set; } = "memory";
+    /// <summary>
+    /// Where collections live. "embedded": durable files under <see cref="DataDirectory"/> (the default);
+    /// "memory": in this process only, lost on restart.
+    /// </summary>
+    [AllowedValues("embedded", "memory")]
+    public string Backend { get; set; } = "embedded";
+
+    /// <summary>The embedded backend's data; relative paths are under the content root.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/vectors";
+
+    /// <summary>The embedded backend's durability settings.</summary>
+    public Engine.Storage.DurabilityOptions Durability { get; set; } = new();
 
     /// <summary>Most points one upsert message may carry.</summary>
     [Range(1, 100_000)]

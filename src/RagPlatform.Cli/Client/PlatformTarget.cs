@@ -43,7 +43,8 @@ public sealed class PlatformTarget : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), "ragplatform-" + Guid.NewGuid().ToString("N")[..8]);
         var app = StandaloneHost.Build(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", "--FineTuning:DataDirectory", Path.Combine(data, "finetuning")]);
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", "--FineTuning:DataDirectory", Path.Combine(data, "finetuning"),
+             "--VectorSearch:DataDirectory", Path.Combine(data, "vectors")]);
         var address = await StandaloneHost.StartAsync(app);
         return new PlatformTarget(address, app, data, tenant);
     }

@@ -1,3 +1,4 @@
+using RagPlatform.VectorSearch.Backends.Embedded;
 using RagPlatform.VectorSearch.Engine;
 using RagPlatform.VectorSearch.Engine.Collections;
 using RagPlatform.VectorSearch.Grpc;
@@ -13,7 +14,10 @@ public static class VectorSearchServiceExtensions
             .Bind(builder.Configuration.GetSection(VectorSearchOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IVectorBackend, MemoryBackend>();
+        if (builder.Configuration[$"{VectorSearchOptions.Section}:Backend"] == "memory")
+            builder.Services.AddSingleton<IVectorBackend, MemoryBackend>();
+        else
+            builder.Services.AddSingleton<IVectorBackend, EmbeddedBackend>();
         builder.Services.AddSingleton<VectorSearchEngine>();
         return builder;
     }

@@ -3,7 +3,6 @@ using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Vectors.V1;
 using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.ServiceDefaults.Tenancy;
-using RagPlatform.VectorSearch.Engine.Spaces;
 
 namespace RagPlatform.VectorSearch.Engine.Collections;
 
@@ -50,14 +49,7 @@ public sealed class MemoryBackend : IVectorBackend
     {
         var collection = Find(name);
         var distance = collection.Spec.Dense?.Distance ?? Distance.Unspecified;
-        var stored = points.Select(p => new StoredPoint(
-            p.Id,
-            p.Dense.Count > 0 ? DenseSpace.Prepare(distance, p.Dense) : null,
-            p.Sparse?.Indices.ToArray() ?? [],
-            p.Sparse?.Values.ToArray() ?? [],
-            p.Payload ?? new(),
-            (int)p.DocumentLength)).ToList();
-        return ValueTask.FromResult(collection.Upsert(stored));
+        return ValueTask.FromResult(collection.Upsert(points.Select(p => StoredPoint.From(p, distance)).ToList()));
     }
 
     public ValueTask<long> DeletePointsAsync(string name, IReadOnlyList<string> ids, Filter? filter, CancellationToken cancellationToken) =>
@@ -81,16 +73,5 @@ public sealed class MemoryBackend : IVectorBackend
     }
 
     private static IReadOnlyList<ScoredResult> ToResults(List<(StoredPoint Point, float Score)> hits, bool withVectors) =>
-        hits.Select(h => new ScoredResult(ToPoint(h.Point, withVectors), h.Score)).ToList();
-
-    private static Point ToPoint(StoredPoint stored, bool withVectors)
-    {
-        var point = new Point { Id = stored.Id, Payload = stored.Payload, DocumentLength = (uint)stored.DocumentLength };
-        if (withVectors)
-        {
-            if (stored.Dense is not null) point.Dense.Add(stored.Dense);
-            point.Sparse = new SparseVector { Indices = { stored.SparseIndices }, Values = { stored.SparseValues } };
-        }
-        return point;
-    }
+        hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList();
 }

@@ -56,19 +56,44 @@ public sealed class MemoryCollection(CollectionSpec spec)
         finally { gate.ExitWriteLock(); }
     }
 
-    public long Delete(IReadOnlyList<string> ids, Filter? filter)
+    public long Delete(IReadOnlyList<string> ids, Filter? filter) => DeleteIds(ResolveIds(ids, filter));
+
+    /// <summary>The ids of the points that exist among <paramref name="ids"/>, or that match <paramref name="filter"/>.</summary>
+    public List<string> ResolveIds(IReadOnlyList<string> ids, Filter? filter)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return filter is null
+                ? ids.Where(slotById.ContainsKey).Distinct().ToList()
+                : slotById.Where(e => FilterEvaluator.Matches(filter, e.Key, slots[e.Value]!.Payload)).Select(e => e.Key).ToList();
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
+    public long DeleteIds(IReadOnlyList<string> ids)
     {
         gate.EnterWriteLock();
         try
         {
-            var doomed = filter is null
-                ? ids.Where(slotById.ContainsKey).Select(id => slotById[id]).Distinct().ToList()
-                : slotById.Values.Where(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload)).ToList();
-            foreach (var slot in doomed)
+            long deleted = 0;
+            foreach (var id in ids)
+            {
+                if (!slotById.TryGetValue(id, out var slot)) continue;
                 RemoveSlot(slot);
-            return doomed.Count;
+                deleted++;
+            }
+            return deleted;
         }
         finally { gate.ExitWriteLock(); }
+    }
+
+    /// <summary>Every point, as stored (for a snapshot).</summary>
+    public List<StoredPoint> Export()
+    {
+        gate.EnterReadLock();
+        try { return slotById.Values.Select(s => slots[s]!).ToList(); }
+        finally { gate.ExitReadLock(); }
     }
 
     public long Count(Filter? filter)
