@@ -106,6 +106,32 @@ public sealed class VectorSearchServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Approximate_search_through_the_graph_finds_nearly_all_of_the_exact_results()
+    {
+        await client.CreateCollectionAsync(new CreateCollectionRequest
+        {
+            Name = "graph",
+            Dense = new DenseVectorConfig { Dimension = Dimension, Distance = Distance.Cosine, Hnsw = new HnswConfig { M = 8, EfConstruct = 64, FullScanThreshold = 10 } },
+        });
+        var random = new Random(11);
+        var points = Enumerable.Range(0, 1500).Select(i => RandomPoint(random, i)).ToList();
+        foreach (var batch in points.Chunk(500))
+            await client.UpsertAsync(new UpsertRequest { Collection = "graph", Points = { batch.Select(p => new Point { Id = p.Id, Dense = { p.Dense }, Payload = p.Payload }) } });
+        double recall = 0;
+        for (int q = 0; q < 20; q++)
+        {
+            var query = RandomPoint(random, -1).Dense;
+            var filter = q % 2 == 0 ? null : new Filter { MustNot = { new Condition { Field = new FieldCondition { Key = "group", Match = new MatchValue { Integer = 0 } } } } };
+            var approximate = await client.SearchAsync(new SearchRequest { Collection = "graph", Dense = { query }, Filter = filter, Limit = 10 });
+            var exact = await client.SearchAsync(new SearchRequest { Collection = "graph", Dense = { query }, Filter = filter, Limit = 10, Params = new SearchParams { Exact = true } });
+            var truth = exact.Points.Select(p => p.Id).ToHashSet();
+            recall += approximate.Points.Count(p => truth.Contains(p.Id)) / 10.0;
+            if (filter is not null) Assert.All(approximate.Points, p => Assert.True(FilterEvaluator.Matches(filter, p.Id, points.Single(x => x.Id == p.Id).Payload)));
+        }
+        Assert.True(recall / 20 >= 0.9, $"recall@10 was {recall / 20:0.000}");
+    }
+
+    [Fact]
     public async Task Delete_by_filter_and_by_id_then_count()
     {
         await CreateAsync("deletes");

@@ -122,7 +122,7 @@ public sealed class EmbeddedBackend : IVectorBackend, IDisposable
     public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).State.SearchDense(query.ToArray(), filter, limit);
+        var hits = Find(name).State.SearchDense(query.ToArray(), filter, limit, parameters);
         return ValueTask.FromResult<IReadOnlyList<ScoredResult>>(hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList());
     }
 

@@ -61,7 +61,7 @@ public sealed class MemoryBackend : IVectorBackend
     public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).SearchDense(query.ToArray(), filter, limit);
+        var hits = Find(name).SearchDense(query.ToArray(), filter, limit, parameters);
         return ValueTask.FromResult(ToResults(hits, withVectors));
     }
 

@@ -1,17 +1,28 @@
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Vectors.V1;
 using RagPlatform.VectorSearch.Engine.Filtering;
+using RagPlatform.VectorSearch.Engine.Index;
 using RagPlatform.VectorSearch.Engine.Spaces;
 using RagPlatform.VectorSearch.Engine.Sparse;
 
 namespace RagPlatform.VectorSearch.Engine.Collections;
 
 /// <summary>
-/// A collection held in memory: points in slots, an inverted index for sparse vectors, exact dense
-/// scoring. Many readers or one writer at a time.
+/// A collection held in memory: points in slots, an HNSW graph and exact scoring for dense vectors,
+/// an inverted index for sparse ones. Many readers or one writer at a time.
 /// </summary>
 public sealed class MemoryCollection(CollectionSpec spec)
 {
+    /// <summary>Below this many points (or the collection's full_scan_threshold) dense search is exact.</summary>
+    public const int DefaultFullScanThreshold = 1_000;
+    /// <summary>A filter admitting at most this share of the points is searched exactly over the admitted ones.</summary>
+    private const double SelectiveFilterShare = 0.1;
+
+    private readonly HnswIndex? hnsw = spec.Dense is { } dense
+        ? new HnswIndex((int)dense.Dimension, dense.Distance,
+            m: dense.Hnsw is { M: > 0 } ? (int)dense.Hnsw.M : 16,
+            efConstruction: dense.Hnsw is { EfConstruct: > 0 } ? (int)dense.Hnsw.EfConstruct : 100)
+        : null;
     private readonly ReaderWriterLockSlim gate = new();
     private readonly Dictionary<string, int> slotById = new(StringComparer.Ordinal);
     private readonly List<StoredPoint?> slots = [];
@@ -30,7 +41,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
             int count = slotById.Count;
             long denseBytes = (long)count * (Spec.Dense?.Dimension ?? 0) * sizeof(float);
             return new CollectionInfo(Spec, count, count == 0 ? 0 : (double)totalDocumentLength / count,
-                denseBytes + sparseFloats * 8 + count * 256L);
+                denseBytes + sparseFloats * 8 + count * 256L + (hnsw?.MemoryBytes ?? 0));
         }
         finally { gate.ExitReadLock(); }
     }
@@ -48,6 +59,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
                 slots[slot] = point;
                 slotById[point.Id] = slot;
                 sparseIndex.Add(slot, point.SparseIndices, point.SparseValues);
+                if (point.Dense is not null) hnsw?.Add(slot, point.Dense);
                 totalDocumentLength += point.DocumentLength;
                 sparseFloats += point.SparseIndices.Length;
             }
@@ -108,22 +120,42 @@ public sealed class MemoryCollection(CollectionSpec spec)
         finally { gate.ExitReadLock(); }
     }
 
-    public List<(StoredPoint Point, float Score)> SearchDense(ReadOnlySpan<float> query, Filter? filter, int limit)
+    /// <summary>
+    /// Dense search: exact for small collections, when asked, or under a filter that admits few
+    /// points (exact over those is then cheaper and never misses); otherwise the HNSW graph, with
+    /// the filter applied as it walks.
+    /// </summary>
+    public List<(StoredPoint Point, float Score)> SearchDense(ReadOnlySpan<float> query, Filter? filter, int limit, SearchParams? parameters = null)
     {
         var distance = Spec.Dense!.Distance;
         var prepared = DenseSpace.Prepare(distance, query.ToArray());
         gate.EnterReadLock();
         try
         {
-            var top = new TopK(limit);
-            for (int slot = 0; slot < slots.Count; slot++)
+            int threshold = Spec.Dense.Hnsw is { FullScanThreshold: > 0 } ? (int)Spec.Dense.Hnsw.FullScanThreshold : DefaultFullScanThreshold;
+            bool exact = parameters?.Exact == true || hnsw is null || slotById.Count <= threshold;
+            HashSet<int>? admitted = null;
+            if (!exact && filter is not null)
             {
-                var point = slots[slot];
-                if (point?.Dense is null || !FilterEvaluator.Matches(filter, point.Id, point.Payload))
-                    continue;
-                top.Offer(slot, DenseSpace.Score(distance, prepared, point.Dense));
+                admitted = slotById.Values.Where(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload)).ToHashSet();
+                exact = admitted.Count <= SelectiveFilterShare * slotById.Count;
             }
-            return top.Drain().Select(h => (slots[h.Slot]!, h.Score)).ToList();
+            if (exact)
+            {
+                var top = new TopK(limit);
+                IEnumerable<int> candidates = admitted ?? Enumerable.Range(0, slots.Count);
+                foreach (int slot in candidates)
+                {
+                    var point = slots[slot];
+                    if (point?.Dense is null || (admitted is null && !FilterEvaluator.Matches(filter, point.Id, point.Payload)))
+                        continue;
+                    top.Offer(slot, DenseSpace.Score(distance, prepared, point.Dense));
+                }
+                return top.Drain().Select(h => (slots[h.Slot]!, h.Score)).ToList();
+            }
+            int ef = parameters is { Ef: > 0 } ? (int)parameters.Ef : Math.Max(2 * limit, 64);
+            return hnsw!.Search(prepared, limit, ef, admitted is null ? null : admitted.Contains)
+                .Select(h => (slots[h.Slot]!, h.Score)).ToList();
         }
         finally { gate.ExitReadLock(); }
     }
@@ -156,6 +188,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
     {
         var point = slots[slot]!;
         sparseIndex.Remove(slot, point.SparseIndices);
+        hnsw?.Remove(slot);
         totalDocumentLength -= point.DocumentLength;
         sparseFloats -= point.SparseIndices.Length;
         slotById.Remove(point.Id);
