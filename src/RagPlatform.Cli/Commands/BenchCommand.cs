@@ -24,6 +24,7 @@ public static class BenchCommand
         var command = new Command("bench", "Speed figures: p50 and p99 latencies, printed with the machine they ran on.");
         command.Subcommands.Add(Create("hop", "One unary gRPC hop: Embed of one short text.", 2000, HopAsync));
         command.Subcommands.Add(Create("ask", "A whole Ask over the sample corpus (retrieval and extractive answer).", 500, AskAsync));
+        command.Subcommands.Add(BenchAnnCommand.Create());
         return command;
     }
 
