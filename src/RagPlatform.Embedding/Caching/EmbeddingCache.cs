@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RagPlatform.ServiceDefaults.Tenancy;
+using StackExchange.Redis;
+
+namespace RagPlatform.Embedding.Caching;
+
+/// <summary>
+/// Dense vectors in Redis, keyed by tenant, model and a hash of the input, fetched for a whole
+/// batch in one round trip. Every failure degrades to a miss: the service answers without the
+/// cache (a warning, Degraded health) and a circuit breaker keeps a dead Redis from costing
+/// more than a check per request, until it is back.
+/// </summary>
+public sealed class EmbeddingCache(IConnectionMultiplexer redis, IOptions<EmbeddingCacheOptions> options, ILogger<EmbeddingCache> logger)
+{
+    private readonly CircuitBreaker breaker = new(options.Value.CoolDown);
+
+    public static string Key(string tenant, string model, bool isQuery, string text)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return $"ragplatform:{tenant}:emb:{model}:{(isQuery ? 'q' : 'd')}:{hash}";
+    }
+
+    /// <summary>Cached vectors, one slot per text (null for a miss); all misses when the cache is unavailable.</summary>
+    public async Task<CachedVector?[]> GetManyAsync(string model, int dimension, bool isQuery, IReadOnlyList<string> texts)
+    {
+        var found = new CachedVector?[texts.Count];
+        if (!breaker.Allow()) return found;
+        var tenant = TenantContext.Require();
+        var keys = texts.Select(t => (RedisKey)Key(tenant, model, isQuery, t)).ToArray();
+        try
+        {
+            var values = await redis.GetDatabase().StringGetAsync(keys).WaitAsync(options.Value.Timeout);
+            for (int i = 0; i < values.Length; i++) found[i] = CachedVector.Deserialize(values[i], dimension);
+            breaker.Success();
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException)
+        {
+            Trip(error);
+        }
+        return found;
+    }
+
+    /// <summary>Stores vectors; fire-and-forget on the Redis side, never failing the request.</summary>
+    public async Task SetManyAsync(string model, bool isQuery, IReadOnlyList<(string Text, CachedVector Vector)> entries)
+    {
+        if (entries.Count == 0 || !breaker.Allow()) return;
+        var tenant = TenantContext.Require();
+        try
+        {
+            var batch = redis.GetDatabase().CreateBatch();
+            var writes = entries.Select(e => batch.StringSetAsync(Key(tenant, model, isQuery, e.Text), e.Vector.Serialize(),
+                options.Value.TimeToLive, flags: CommandFlags.FireAndForget)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(writes).WaitAsync(options.Value.Timeout);
+            breaker.Success();
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException)
+        {
+            Trip(error);
+        }
+    }
+
+    private void Trip(Exception error)
+    {
+        if (!breaker.IsOpen)
+            logger.LogWarning("Embedding cache unavailable ({Error}); answering without it for {CoolDown}", error.Message, options.Value.CoolDown);
+        breaker.Failure();
+    }
+}
