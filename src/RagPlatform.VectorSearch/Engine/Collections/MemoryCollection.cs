@@ -28,6 +28,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
     private readonly List<StoredPoint?> slots = [];
     private readonly Stack<int> freeSlots = new();
     private readonly SparseIndex sparseIndex = new();
+    private readonly PayloadFieldIndex payloadIndex = new(spec.PayloadIndexes);
     private long totalDocumentLength;
     private long sparseFloats;
 
@@ -59,6 +60,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
                 slots[slot] = point;
                 slotById[point.Id] = slot;
                 sparseIndex.Add(slot, point.SparseIndices, point.SparseValues);
+                payloadIndex.Add(slot, point.Payload);
                 if (point.Dense is not null) hnsw?.Add(slot, point.Dense);
                 totalDocumentLength += point.DocumentLength;
                 sparseFloats += point.SparseIndices.Length;
@@ -78,7 +80,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
         {
             return filter is null
                 ? ids.Where(slotById.ContainsKey).Distinct().ToList()
-                : slotById.Where(e => FilterEvaluator.Matches(filter, e.Key, slots[e.Value]!.Payload)).Select(e => e.Key).ToList();
+                : Admitted(filter).Select(s => slots[s]!.Id).ToList();
         }
         finally { gate.ExitReadLock(); }
     }
@@ -113,9 +115,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
         gate.EnterReadLock();
         try
         {
-            return filter is null
-                ? slotById.Count
-                : slotById.Values.LongCount(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload));
+            return filter is null ? slotById.Count : Admitted(filter).Count;
         }
         finally { gate.ExitReadLock(); }
     }
@@ -137,7 +137,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
             HashSet<int>? admitted = null;
             if (!exact && filter is not null)
             {
-                admitted = slotById.Values.Where(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload)).ToHashSet();
+                admitted = Admitted(filter);
                 exact = admitted.Count <= SelectiveFilterShare * slotById.Count;
             }
             if (exact)
@@ -178,6 +178,13 @@ public sealed class MemoryCollection(CollectionSpec spec)
         finally { gate.ExitReadLock(); }
     }
 
+    /// <summary>The slots a filter admits: candidates from the payload index (or all points), each checked whole.</summary>
+    private HashSet<int> Admitted(Filter filter)
+    {
+        IEnumerable<int> candidates = payloadIndex.Candidates(filter) ?? (IEnumerable<int>)slotById.Values;
+        return candidates.Where(s => FilterEvaluator.Matches(filter, slots[s]!.Id, slots[s]!.Payload)).ToHashSet();
+    }
+
     private int AppendSlot()
     {
         slots.Add(null);
@@ -188,6 +195,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
     {
         var point = slots[slot]!;
         sparseIndex.Remove(slot, point.SparseIndices);
+        payloadIndex.Remove(slot, point.Payload);
         hnsw?.Remove(slot);
         totalDocumentLength -= point.DocumentLength;
         sparseFloats -= point.SparseIndices.Length;

@@ -30,7 +30,7 @@ public static class FilterEvaluator
 
     private static bool Matches(FieldCondition field, Struct payload)
     {
-        var values = Resolve(payload, field.Key);
+        var values = PayloadValues.Resolve(payload, field.Key);
         if (field.TestCase == FieldCondition.TestOneofCase.Except)
             return values.Count > 0 && !values.Any(v => MatchesAny(field.Except, v));
         foreach (var value in values)
@@ -46,24 +46,6 @@ public static class FilterEvaluator
             if (hit) return true;
         }
         return false;
-    }
-
-    /// <summary>The values at a dotted path; a list contributes each of its elements.</summary>
-    private static List<Value> Resolve(Struct payload, string key)
-    {
-        var found = new List<Value>();
-        Value? current = null;
-        Struct? container = payload;
-        foreach (var part in key.Split('.'))
-        {
-            if (container is null || !container.Fields.TryGetValue(part, out current))
-                return found;
-            container = current.KindCase == Value.KindOneofCase.StructValue ? current.StructValue : null;
-        }
-        if (current is null) return found;
-        if (current.KindCase == Value.KindOneofCase.ListValue) found.AddRange(current.ListValue.Values);
-        else found.Add(current);
-        return found;
     }
 
     private static bool MatchesValue(MatchValue match, Value value) => match.ValueCase switch
