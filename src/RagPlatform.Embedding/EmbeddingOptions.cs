@@ -7,9 +7,11 @@ public sealed class EmbeddingOptions
 {
     public const string Section = "Embedding";
 
-    /// <summary>The model used when a request names none.</summary>
-    [Required]
-    public string DefaultModel { get; set; } = Encoders.HashingEncoder.ModelName;
+    /// <summary>
+    /// The model used when a request names none. Empty: the local sentence encoder (use-lite) when
+    /// its weights are present, else hashing-v1.
+    /// </summary>
+    public string? DefaultModel { get; set; }
 
     /// <summary>Most texts one Embed call may carry.</summary>
     [Range(1, 10_000)]
@@ -18,4 +20,14 @@ public sealed class EmbeddingOptions
     /// <summary>Longest text, in characters.</summary>
     [Range(1, 10_000_000)]
     public int MaxCharactersPerText { get; set; } = 64 * 1024;
+
+    /// <summary>The local sentence encoder (section "Embedding:UseLite").</summary>
+    public UseLiteOptions UseLite { get; set; } = new();
+}
+
+/// <summary>Where the USE-lite weights are; deploy/models/fetch-use-lite.sh puts them there.</summary>
+public sealed class UseLiteOptions
+{
+    /// <summary>The folder the fetch script prints; empty for its default.</summary>
+    public string? ModelDirectory { get; set; }
 }

@@ -1,5 +1,6 @@
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
+using RagPlatform.Embedding.Encoders.UseLite;
 using RagPlatform.Embedding.Grpc;
 
 namespace RagPlatform.Embedding.Extensions;
@@ -14,8 +15,22 @@ public static class EmbeddingServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IDenseEncoder, HashingEncoder>();
+
+        // The local sentence encoder is served only where its weights are; without them the
+        // service still runs, on hashing-v1, and says so at start.
+        var location = UseLiteModelLocation.Resolve(
+            builder.Configuration[$"{EmbeddingOptions.Section}:{nameof(EmbeddingOptions.UseLite)}:{nameof(UseLiteOptions.ModelDirectory)}"]);
+        builder.Services.AddSingleton(location);
+        if (location.IsPresent)
+            builder.Services.AddSingleton<IDenseEncoder>(services =>
+            {
+                var logger = services.GetRequiredService<ILogger<UseLiteEncoder>>();
+                return new UseLiteEncoder(location, message => logger.LogInformation("use-lite: {Message}", message));
+            });
+
         builder.Services.AddSingleton<EncoderCatalog>();
         builder.Services.AddSingleton<EmbeddingEngine>();
+        builder.Services.AddHostedService<EncoderStartup>();
         return builder;
     }
 

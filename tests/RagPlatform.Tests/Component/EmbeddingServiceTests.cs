@@ -12,8 +12,15 @@ public sealed class EmbeddingServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Hashing-specific facts are asserted here; the sentence encoder has its own tests.
         host = await ServiceHost.StartAsync(b => b.AddEmbeddingService(), a => a.MapEmbeddingService(),
-            new Dictionary<string, string?> { ["Embedding:MaxTextsPerRequest"] = "4", ["Embedding:MaxCharactersPerText"] = "100" });
+            new Dictionary<string, string?>
+            {
+                ["Embedding:MaxTextsPerRequest"] = "4",
+                ["Embedding:MaxCharactersPerText"] = "100",
+                ["Embedding:DefaultModel"] = "hashing-v1",
+                ["Embedding:UseLite:ModelDirectory"] = Path.Combine(Path.GetTempPath(), "ragplatform-no-model-" + Guid.NewGuid().ToString("N")),
+            });
         client = new EmbeddingService.EmbeddingServiceClient(host.Channel);
     }
 
