@@ -7,9 +7,15 @@ public sealed class VectorSearchOptions
 {
     public const string Section = "VectorSearch";
 
-    /// <summary>Where collections live. "memory": in this process, lost on restart.</summary>
-    [AllowedValues("memory")]
-    public string Backend { get; set; } = "memory";
+    public const string MemoryBackendName = "memory";
+    public const string QdrantBackendName = "qdrant";
+
+    /// <summary>
+    /// Where collections live. "memory": in this process, lost on restart. "qdrant": in the Qdrant
+    /// at ConnectionStrings:qdrant_http.
+    /// </summary>
+    [AllowedValues(MemoryBackendName, QdrantBackendName)]
+    public string Backend { get; set; } = MemoryBackendName;
 
     /// <summary>Most points one upsert message may carry.</summary>
     [Range(1, 100_000)]

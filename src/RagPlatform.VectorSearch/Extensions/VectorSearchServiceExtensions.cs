@@ -1,3 +1,4 @@
+using RagPlatform.VectorSearch.Backends.Qdrant;
 using RagPlatform.VectorSearch.Engine;
 using RagPlatform.VectorSearch.Engine.Collections;
 using RagPlatform.VectorSearch.Grpc;
@@ -13,7 +14,11 @@ public static class VectorSearchServiceExtensions
             .Bind(builder.Configuration.GetSection(VectorSearchOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IVectorBackend, MemoryBackend>();
+        var backend = builder.Configuration.GetSection(VectorSearchOptions.Section)[nameof(VectorSearchOptions.Backend)];
+        if (backend == VectorSearchOptions.QdrantBackendName)
+            builder.AddQdrantBackend();
+        else
+            builder.Services.AddSingleton<IVectorBackend, MemoryBackend>(); // an unknown name fails the options validation
         builder.Services.AddSingleton<VectorSearchEngine>();
         return builder;
     }
