@@ -37,7 +37,9 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
             {
                 // Replicas race to create the same collection at start-up: the same configuration is success.
                 activity?.SetStatus(ActivityStatusCode.Unset);
-                var existing = await ReadSpecAsync(collection, spec.Name, cancellationToken, activity);
+                CollectionSpec existing;
+                try { existing = await ReadSpecAsync(collection, spec.Name, cancellationToken, activity); }
+                catch (FailedPreconditionException) { throw new AlreadyExistsException($"collection '{spec.Name}' exists in Qdrant, made by something other than this service"); }
                 if (!existing.SameConfiguration(spec))
                     throw new AlreadyExistsException($"collection '{spec.Name}' exists with a different configuration");
             }
