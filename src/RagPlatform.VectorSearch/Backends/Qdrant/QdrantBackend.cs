@@ -31,14 +31,14 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         {
             try
             {
-                await Send(HttpMethod.Put, Path(collection), QdrantCollectionConfig.CreateBody(spec, tenant), spec.Name, "name", activity, cancellationToken);
+                await Send(HttpMethod.Put, CollectionPath(collection), QdrantCollectionConfig.CreateBody(spec, tenant), spec.Name, "name", activity, cancellationToken);
             }
             catch (AlreadyExistsException)
             {
                 // Replicas race to create the same collection at start-up: the same configuration is success.
                 activity?.SetStatus(ActivityStatusCode.Unset);
                 CollectionSpec existing;
-                try { existing = await ReadSpecAsync(collection, spec.Name, cancellationToken, activity); }
+                try { existing = await ReadSpecAsync(collection, spec.Name, activity, cancellationToken); }
                 catch (FailedPreconditionException) { throw new AlreadyExistsException($"collection '{spec.Name}' exists in Qdrant, made by something other than this service"); }
                 if (!existing.SameConfiguration(spec))
                     throw new AlreadyExistsException($"collection '{spec.Name}' exists with a different configuration");
@@ -47,9 +47,9 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
             foreach (var index in spec.PayloadIndexes)
             {
                 var body = new JsonObject { ["field_name"] = index.Field, ["field_schema"] = QdrantCollectionConfig.IndexSchema(index.Type) };
-                await Send(HttpMethod.Put, Path(collection, "/index?wait=true"), body, spec.Name, "payload_indexes", activity, cancellationToken);
+                await Send(HttpMethod.Put, CollectionPath(collection, "/index?wait=true"), body, spec.Name, "payload_indexes", activity, cancellationToken);
             }
-            await Send(HttpMethod.Put, Path(collection, "/index?wait=true"), QdrantDocumentLengths.IndexBody(), spec.Name, "payload_indexes", activity, cancellationToken);
+            await Send(HttpMethod.Put, CollectionPath(collection, "/index?wait=true"), QdrantDocumentLengths.IndexBody(), spec.Name, "payload_indexes", activity, cancellationToken);
         }
         return await GetAsync(spec.Name, cancellationToken);
     }
@@ -58,7 +58,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
     {
         var collection = QdrantName(name);
         using var activity = QdrantTelemetry.Start("get_collection", collection);
-        return await ReadSpecAsync(collection, name, cancellationToken, activity);
+        return await ReadSpecAsync(collection, name, activity, cancellationToken);
     }
 
     public async ValueTask<CollectionInfo> GetAsync(string name, CancellationToken cancellationToken) =>
@@ -97,7 +97,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         lastSeenSpecs.TryRemove(collection, out _);
         try
         {
-            var result = await Send(HttpMethod.Delete, Path(collection), null, name, "name", activity, cancellationToken);
+            var result = await Send(HttpMethod.Delete, CollectionPath(collection), null, name, "name", activity, cancellationToken);
             return result?.GetValue<bool>() ?? false;
         }
         catch (NotFoundException)
@@ -119,7 +119,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         activity?.SetTag("db.operation.batch.size", points.Count);
         foreach (var body in bodies)
         {
-            var result = await SendBytes(HttpMethod.Put, Path(collection, "/points?wait=true"), body, name, "points", activity, cancellationToken);
+            var result = await SendBytes(HttpMethod.Put, CollectionPath(collection, "/points?wait=true"), body, name, "points", activity, cancellationToken);
             RequireApplied(result);
         }
         return points.Count;
@@ -145,7 +145,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         var selector = filter is null
             ? new JsonObject { ["points"] = new JsonArray(uuids.Select(u => u.DeepClone()).ToArray()) }
             : new JsonObject { ["filter"] = selection };
-        RequireApplied(await Send(HttpMethod.Post, Path(collection, "/points/delete?wait=true"), selector, name, "filter", activity, cancellationToken));
+        RequireApplied(await Send(HttpMethod.Post, CollectionPath(collection, "/points/delete?wait=true"), selector, name, "filter", activity, cancellationToken));
         return count;
     }
 
@@ -162,7 +162,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         var collection = QdrantName(name);
         var spec = await SpecForSearchAsync(collection, name, cancellationToken);
         using var activity = QdrantTelemetry.Start("query", collection);
-        var result = await Send(HttpMethod.Post, Path(collection, "/points/query"),
+        var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/query"),
             QdrantQueries.Dense(query, filter, limit, parameters, withVectors), name, "dense", activity, cancellationToken);
         return QdrantScoredPoints.Read(result, withVectors, spec.Dense?.Distance == Distance.Euclid ? -1f : 1f);
     }
@@ -172,7 +172,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
     {
         var collection = QdrantName(name);
         using var activity = QdrantTelemetry.Start("query", collection);
-        var result = await Send(HttpMethod.Post, Path(collection, "/points/query"),
+        var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/query"),
             QdrantQueries.Sparse(query, filter, limit, withVectors), name, "sparse", activity, cancellationToken);
         return QdrantScoredPoints.Read(result, withVectors);
     }
@@ -184,20 +184,20 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
     {
         var collection = QdrantName(name);
         using var activity = QdrantTelemetry.Start("query", collection);
-        var result = await Send(HttpMethod.Post, Path(collection, "/points/query"),
+        var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/query"),
             QdrantQueries.Hybrid(query), name, "fusion", activity, cancellationToken);
         return QdrantScoredPoints.Read(result, query.WithVectors, QdrantFusion.ScoreFactor(query.Fusion));
     }
 
     private static string QdrantName(string name) => QdrantCollectionNames.For(TenantContext.Require(), name);
 
-    private static string Path(string collection, string rest = "") => $"collections/{Uri.EscapeDataString(collection)}{rest}";
+    private static string CollectionPath(string collection, string rest = "") => $"collections/{Uri.EscapeDataString(collection)}{rest}";
 
     private async Task<CollectionInfo> DescribeAsync(string collection, string name, CancellationToken cancellationToken)
     {
         using var activity = QdrantTelemetry.Start("get_collection", collection);
-        var info = Send(HttpMethod.Get, Path(collection), null, name, "name", activity, cancellationToken);
-        var facet = Send(HttpMethod.Post, Path(collection, "/facet"), QdrantDocumentLengths.FacetBody(), name, "name", activity, cancellationToken);
+        var info = Send(HttpMethod.Get, CollectionPath(collection), null, name, "name", activity, cancellationToken);
+        var facet = Send(HttpMethod.Post, CollectionPath(collection, "/facet"), QdrantDocumentLengths.FacetBody(), name, "name", activity, cancellationToken);
         await Task.WhenAll(info, facet);
         var spec = Remember(collection, await info);
         var lengths = QdrantDocumentLengths.Read(await facet);
@@ -207,8 +207,8 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         return new CollectionInfo(spec, points, lengths.Average, memory);
     }
 
-    private async Task<CollectionSpec> ReadSpecAsync(string collection, string name, CancellationToken cancellationToken, Activity? activity = null) =>
-        Remember(collection, await Send(HttpMethod.Get, Path(collection), null, name, "name", activity, cancellationToken));
+    private async Task<CollectionSpec> ReadSpecAsync(string collection, string name, Activity? activity, CancellationToken cancellationToken) =>
+        Remember(collection, await Send(HttpMethod.Get, CollectionPath(collection), null, name, "name", activity, cancellationToken));
 
     private CollectionSpec Remember(string collection, JsonNode? info)
     {
@@ -219,13 +219,13 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
     }
 
     private async ValueTask<CollectionSpec> SpecForSearchAsync(string collection, string name, CancellationToken cancellationToken) =>
-        lastSeenSpecs.TryGetValue(collection, out var spec) ? spec : await ReadSpecAsync(collection, name, cancellationToken);
+        lastSeenSpecs.TryGetValue(collection, out var spec) ? spec : await ReadSpecAsync(collection, name, null, cancellationToken);
 
     private async Task<long> CountAsync(string collection, string name, JsonObject? filter, Activity? activity, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["exact"] = true };
         if (filter is not null) body["filter"] = filter;
-        var result = await Send(HttpMethod.Post, Path(collection, "/points/count"), body, name, "filter", activity, cancellationToken);
+        var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/count"), body, name, "filter", activity, cancellationToken);
         return result?["count"]?.GetValue<long>() ?? 0;
     }
 
