@@ -7,12 +7,16 @@ public sealed class VectorSearchOptions
 {
     public const string Section = "VectorSearch";
 
+    public const string EmbeddedBackendName = "embedded";
+    public const string MemoryBackendName = "memory";
+    public const string QdrantBackendName = "qdrant";
+
     /// <summary>
     /// Where collections live. "embedded": durable files under <see cref="DataDirectory"/> (the default);
-    /// "memory": in this process only, lost on restart.
+    /// "memory": in this process only, lost on restart; "qdrant": in the Qdrant at ConnectionStrings:qdrant_http.
     /// </summary>
-    [AllowedValues("embedded", "memory")]
-    public string Backend { get; set; } = "embedded";
+    [AllowedValues(EmbeddedBackendName, MemoryBackendName, QdrantBackendName)]
+    public string Backend { get; set; } = EmbeddedBackendName;
 
     /// <summary>The embedded backend's data; relative paths are under the content root.</summary>
     [Required]

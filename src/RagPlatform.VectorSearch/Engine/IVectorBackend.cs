@@ -20,6 +20,9 @@ public interface IVectorBackend
     /// <summary>Creates the collection, or returns it when one with the same configuration exists.</summary>
     ValueTask<CollectionInfo> CreateAsync(CollectionSpec spec, CancellationToken cancellationToken);
     ValueTask<CollectionInfo> GetAsync(string name, CancellationToken cancellationToken);
+    /// <summary>The configuration alone, for validating a request; remote backends skip the statistics.</summary>
+    async ValueTask<CollectionSpec> GetSpecAsync(string name, CancellationToken cancellationToken) =>
+        (await GetAsync(name, cancellationToken)).Spec;
     ValueTask<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken cancellationToken);
     ValueTask<bool> DeleteAsync(string name, CancellationToken cancellationToken);
     /// <summary>Writes all points or none (they are validated before the first is applied).</summary>

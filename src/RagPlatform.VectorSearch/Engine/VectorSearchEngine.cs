@@ -19,9 +19,9 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
     public async Task<long> UpsertAsync(string collection, IReadOnlyList<Point> points, CancellationToken cancellationToken)
     {
         Require.Count(points.Count, 1, options.Value.MaxPointsPerUpsert, "points");
-        var info = await backend.GetAsync(collection, cancellationToken);
+        var spec = await backend.GetSpecAsync(collection, cancellationToken);
         for (int i = 0; i < points.Count; i++)
-            PointValidator.Validate(points[i], info.Spec, $"points[{i}]");
+            PointValidator.Validate(points[i], spec, $"points[{i}]");
         using var activity = VectorSearchTelemetry.Source.StartActivity("index upsert");
         activity?.SetTag("ragplatform.vectors.collection", collection);
         activity?.SetTag("ragplatform.vectors.points", points.Count);
@@ -33,8 +33,7 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
     public async Task<SearchResponse> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var info = await backend.GetAsync(request.Collection, cancellationToken);
-        var spec = info.Spec;
+        var spec = await backend.GetSpecAsync(request.Collection, cancellationToken);
         bool dense = request.Dense.Count > 0, sparse = request.Sparse is { Indices.Count: > 0 };
         Require.That(dense || sparse, "dense", "a search needs a dense or a sparse query vector (or both, for hybrid)");
         if (dense)
@@ -62,9 +61,16 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
         activity?.SetTag("ragplatform.vectors.mode", dense && sparse ? "hybrid" : dense ? "dense" : "sparse");
 
         IReadOnlyList<(Point Point, float Score, float? Dense, float? Sparse)> ranked;
-        if (dense && sparse)
+        int candidates = request.CandidateLimit > 0 ? Math.Max((int)request.CandidateLimit, window) : Math.Max(100, window);
+        if (dense && sparse && backend is INativeHybridSearch native && native.FusesNatively(spec, request.Fusion))
         {
-            int candidates = request.CandidateLimit > 0 ? Math.Max((int)request.CandidateLimit, window) : Math.Max(100, window);
+            // One round trip; the backend computes exactly what ScoreFusion would, without per-list scores.
+            var fused = await native.SearchHybridAsync(spec.Name, new HybridQuery(request.Dense, request.Sparse!, request.Filter,
+                request.Fusion, candidates, window, request.Params, request.WithVectors), cancellationToken);
+            ranked = fused.Select(h => (h.Point, h.Score, (float?)null, (float?)null)).ToList();
+        }
+        else if (dense && sparse)
+        {
             var denseTask = backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, candidates, request.Params, request.WithVectors, cancellationToken);
             var sparseHits = await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, candidates, request.WithVectors, cancellationToken);
             var denseHits = await denseTask;

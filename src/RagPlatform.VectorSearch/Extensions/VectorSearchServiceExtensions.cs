@@ -1,4 +1,5 @@
 using RagPlatform.VectorSearch.Backends.Embedded;
+using RagPlatform.VectorSearch.Backends.Qdrant;
 using RagPlatform.VectorSearch.Engine;
 using RagPlatform.VectorSearch.Engine.Collections;
 using RagPlatform.VectorSearch.Grpc;
@@ -14,10 +15,13 @@ public static class VectorSearchServiceExtensions
             .Bind(builder.Configuration.GetSection(VectorSearchOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        if (builder.Configuration[$"{VectorSearchOptions.Section}:Backend"] == "memory")
+        var backend = builder.Configuration.GetSection(VectorSearchOptions.Section)[nameof(VectorSearchOptions.Backend)];
+        if (backend == VectorSearchOptions.QdrantBackendName)
+            builder.AddQdrantBackend();
+        else if (backend == VectorSearchOptions.MemoryBackendName)
             builder.Services.AddSingleton<IVectorBackend, MemoryBackend>();
         else
-            builder.Services.AddSingleton<IVectorBackend, EmbeddedBackend>();
+            builder.Services.AddSingleton<IVectorBackend, EmbeddedBackend>(); // an unknown name fails the options validation
         builder.Services.AddSingleton<VectorSearchEngine>();
         return builder;
     }
