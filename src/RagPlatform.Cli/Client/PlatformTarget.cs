@@ -39,12 +39,12 @@ public sealed class PlatformTarget : IAsyncDisposable
         new(new Uri(endpoint), null, null, tenant);
 
     /// <summary>A standalone host in this process, quiet, on a free loopback port.</summary>
-    public static async Task<PlatformTarget> StartInProcessAsync(string? tenant = null)
+    public static async Task<PlatformTarget> StartInProcessAsync(string? tenant = null, string[]? settings = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "ragplatform-" + Guid.NewGuid().ToString("N")[..8]);
         var app = StandaloneHost.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", "--FineTuning:DataDirectory", Path.Combine(data, "finetuning"),
-             "--VectorSearch:DataDirectory", Path.Combine(data, "vectors")]);
+             "--VectorSearch:DataDirectory", Path.Combine(data, "vectors"), .. settings ?? []]);
         var address = await StandaloneHost.StartAsync(app);
         return new PlatformTarget(address, app, data, tenant);
     }

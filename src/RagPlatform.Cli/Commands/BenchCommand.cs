@@ -25,6 +25,7 @@ public static class BenchCommand
         command.Subcommands.Add(Create("hop", "One unary gRPC hop: Embed of one short text.", 2000, HopAsync));
         command.Subcommands.Add(Create("ask", "A whole Ask over the sample corpus (retrieval and extractive answer).", 500, AskAsync));
         command.Subcommands.Add(BenchAnnCommand.Create());
+        command.Subcommands.Add(BenchEmbedCommand.Create());
         return command;
     }
 
