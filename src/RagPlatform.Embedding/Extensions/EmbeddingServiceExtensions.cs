@@ -1,5 +1,6 @@
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
+using RagPlatform.Embedding.Encoders.Remote;
 using RagPlatform.Embedding.Grpc;
 
 namespace RagPlatform.Embedding.Extensions;
@@ -14,6 +15,7 @@ public static class EmbeddingServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IDenseEncoder, HashingEncoder>();
+        builder.AddRemoteEncoders();
         builder.Services.AddSingleton<EncoderCatalog>();
         builder.Services.AddSingleton<EmbeddingEngine>();
         return builder;
