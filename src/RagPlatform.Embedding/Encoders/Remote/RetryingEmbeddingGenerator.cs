@@ -30,21 +30,28 @@ public sealed class RetryingEmbeddingGenerator(
                 {
                     failure = ProviderFailure.TimedOutAfter(settings.Timeout);
                 }
-                catch (Exception error) when (!cancellationToken.IsCancellationRequested && ProviderFailure.From(error) is not null)
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested && ProviderFailure.From(error) is { } classified)
                 {
-                    failure = ProviderFailure.From(error)!;
+                    failure = classified;
                 }
             }
 
             var delay = DelayBeforeRetry(failure, attempt);
             if (delay is null)
+            {
+                // Status and code only: a provider's message may echo part of the key.
+                logger.LogWarning("Embedding model {Model} ({Provider}): giving up after {Attempts} attempt(s), last HTTP {Status} ({Reason})",
+                    settings.Model, settings.Provider, attempt, failure.HttpStatus, Reason(failure));
                 throw new ProviderCallException(failure, attempt);
+            }
             logger.LogWarning("Embedding model {Model} ({Provider}): attempt {Attempt} failed with HTTP {Status} ({Reason}); retrying in {Delay} ms",
-                settings.Model, settings.Provider, attempt, failure.HttpStatus, failure.TimedOut ? "timeout" : failure.Code ?? "no code",
+                settings.Model, settings.Provider, attempt, failure.HttpStatus, Reason(failure),
                 (long)delay.Value.TotalMilliseconds);
             await Task.Delay(delay.Value, cancellationToken);
         }
     }
+
+    private static string Reason(ProviderFailure failure) => failure.TimedOut ? "timeout" : failure.Code ?? "no code";
 
     /// <summary>How long to wait before the next attempt, or null to give up now.</summary>
     private TimeSpan? DelayBeforeRetry(ProviderFailure failure, int attempt)
