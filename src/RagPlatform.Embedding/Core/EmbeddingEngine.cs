@@ -10,7 +10,7 @@ namespace RagPlatform.Embedding.Core;
 /// <summary>Validates an Embed request and produces its dense and sparse vectors.</summary>
 public sealed class EmbeddingEngine(EncoderCatalog catalog, IOptions<EmbeddingOptions> options)
 {
-    public EmbedResponse Embed(EmbedRequest request)
+    public async Task<EmbedResponse> EmbedAsync(EmbedRequest request, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         Require.Count(request.Texts.Count, 1, limits.MaxTextsPerRequest, "texts");
@@ -39,7 +39,7 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, IOptions<EmbeddingOp
             Dimension = (uint)encoder.Dimension,
             Usage = new Usage(),
         };
-        var dense = wantDense ? encoder.Encode(request.Texts, isQuery) : null;
+        var dense = wantDense ? await encoder.EncodeAsync(request.Texts, isQuery, cancellationToken) : null;
         double averageLength = isQuery ? 0 : ResolveAverageLength(request, sparseParameters, wantSparse);
         float k1 = sparseParameters.K1 > 0 ? sparseParameters.K1 : SparseEncoder.DefaultK1;
         float b = sparseParameters.B switch { 0 => SparseEncoder.DefaultB, < 0 => 0, var value => value };

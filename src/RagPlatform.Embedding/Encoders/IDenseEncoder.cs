@@ -15,4 +15,11 @@ public interface IDenseEncoder
 
     /// <summary>Encodes a batch; one result per text, in order, L2-normalised.</summary>
     IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery);
+
+    /// <summary>
+    /// Encodes a batch without holding a thread while a remote model answers. In-process encoders
+    /// compute synchronously anyway, so by default this is <see cref="Encode"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<DenseResult>> EncodeAsync(IReadOnlyList<string> texts, bool isQuery, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Encode(texts, isQuery));
 }

@@ -1,6 +1,7 @@
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
 using RagPlatform.Embedding.Encoders.UseLite;
+using RagPlatform.Embedding.Encoders.Remote;
 using RagPlatform.Embedding.Grpc;
 
 namespace RagPlatform.Embedding.Extensions;
@@ -28,6 +29,7 @@ public static class EmbeddingServiceExtensions
                 return new UseLiteEncoder(location, message => logger.LogInformation("use-lite: {Message}", message));
             });
 
+        builder.AddRemoteEncoders();
         builder.Services.AddSingleton<EncoderCatalog>();
         builder.Services.AddSingleton<EmbeddingEngine>();
         builder.Services.AddHostedService<EncoderStartup>();

@@ -10,7 +10,7 @@ namespace RagPlatform.Embedding.Grpc;
 public sealed class EmbeddingGrpcService(EmbeddingEngine engine, EncoderCatalog catalog) : EmbeddingService.EmbeddingServiceBase
 {
     public override Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context) =>
-        Task.FromResult(engine.Embed(request));
+        engine.EmbedAsync(request, context.CancellationToken);
 
     public override Task<Model> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(engine.Describe(catalog.Get(request.Model)));
