@@ -17,6 +17,14 @@ public sealed class EmbeddingOptions
     [Range(1, 10_000)]
     public int MaxTextsPerRequest { get; set; } = 512;
 
+    /// <summary>Most texts in one model call; concurrent requests are merged up to this.</summary>
+    [Range(1, 4096)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>Texts that may wait for the model; beyond this a request gets RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedTexts { get; set; } = 4096;
+
     /// <summary>Longest text, in characters.</summary>
     [Range(1, 10_000_000)]
     public int MaxCharactersPerText { get; set; } = 64 * 1024;

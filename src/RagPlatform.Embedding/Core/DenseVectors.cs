@@ -12,9 +12,18 @@ namespace RagPlatform.Embedding.Core;
 /// the model for the misses, through a per-model micro-batcher so that concurrent requests share
 /// forward passes; what the model computed is written back to the cache.
 /// </summary>
-public sealed class DenseVectors(IOptions<EmbeddingOptions> options, EmbeddingCache? cache = null) : IAsyncDisposable
+public sealed class DenseVectors : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Model, bool IsQuery), Lazy<MicroBatcher<string, DenseResult>>> batchers = new();
+    private readonly IOptions<EmbeddingOptions> options;
+    private readonly EmbeddingCache? cache;
+
+    public DenseVectors(IOptions<EmbeddingOptions> options, EmbeddingCache? cache = null)
+    {
+        this.options = options;
+        this.cache = cache;
+        EmbeddingTelemetry.Meter.CreateObservableGauge("ragplatform.embedding.queue_depth", () => Queued, "{text}", "Texts waiting for the model");
+    }
 
     /// <summary>Texts queued across models, for the queue-depth metric.</summary>
     public int Queued => batchers.Values.Where(b => b.IsValueCreated).Sum(b => b.Value.Queued);

@@ -8,7 +8,7 @@ using RagPlatform.ServiceDefaults.Errors;
 namespace RagPlatform.Embedding.Core;
 
 /// <summary>Validates an Embed request and produces its dense and sparse vectors.</summary>
-public sealed class EmbeddingEngine(EncoderCatalog catalog, IOptions<EmbeddingOptions> options)
+public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVectors, IOptions<EmbeddingOptions> options)
 {
     public async Task<EmbedResponse> EmbedAsync(EmbedRequest request, CancellationToken cancellationToken)
     {
@@ -39,7 +39,12 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, IOptions<EmbeddingOp
             Dimension = (uint)encoder.Dimension,
             Usage = new Usage(),
         };
-        var dense = wantDense ? await encoder.EncodeAsync(request.Texts, isQuery, cancellationToken) : null;
+        IReadOnlyList<Encoders.DenseResult>? dense = null;
+        if (wantDense)
+        {
+            (dense, int hits) = await denseVectors.GetAsync(encoder, request.Texts, isQuery, cancellationToken);
+            response.CacheHits = (uint)hits;
+        }
         double averageLength = isQuery ? 0 : ResolveAverageLength(request, sparseParameters, wantSparse);
         float k1 = sparseParameters.K1 > 0 ? sparseParameters.K1 : SparseEncoder.DefaultK1;
         float b = sparseParameters.B switch { 0 => SparseEncoder.DefaultB, < 0 => 0, var value => value };

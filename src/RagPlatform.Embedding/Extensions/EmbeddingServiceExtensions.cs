@@ -1,3 +1,4 @@
+using RagPlatform.Embedding.Caching;
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
 using RagPlatform.Embedding.Encoders.UseLite;
@@ -31,9 +32,21 @@ public static class EmbeddingServiceExtensions
 
         builder.AddRemoteEncoders();
         builder.Services.AddSingleton<EncoderCatalog>();
+        builder.AddEmbeddingCache();
+        builder.Services.AddSingleton<DenseVectors>();
         builder.Services.AddSingleton<EmbeddingEngine>();
         builder.Services.AddHostedService<EncoderStartup>();
         return builder;
+    }
+
+    /// <summary>The Redis vector cache, when ConnectionStrings:redis is set and the cache is not switched off.</summary>
+    private static void AddEmbeddingCache(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection($"{EmbeddingOptions.Section}:Cache");
+        builder.Services.AddOptions<EmbeddingCacheOptions>().Bind(section);
+        bool enabled = section.GetValue(nameof(EmbeddingCacheOptions.Enabled), true);
+        if (enabled && !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ServiceDefaults.Redis.RedisExtensions.ConnectionName)))
+            builder.Services.AddSingleton<EmbeddingCache>();
     }
 
     public static IEndpointRouteBuilder MapEmbeddingService(this IEndpointRouteBuilder endpoints)
