@@ -33,8 +33,11 @@ public sealed class QueryRouterOptions
     [Range(1, 32 * 1024 * 1024)]
     public int MaxDocumentBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>Most words in one chunk; the embedding model's own token limit caps it further.</summary>
-    [Range(16, 4096)]
+    /// <summary>
+    /// Most words in one chunk; the embedding model's own token limit caps it further. 0 makes each
+    /// document one chunk, which the model may truncate: for evaluations that embed whole documents.
+    /// </summary>
+    [Range(0, 4096)]
     public int ChunkWords { get; set; } = 160;
 
     /// <summary>Sentences repeated from the end of one chunk at the start of the next.</summary>

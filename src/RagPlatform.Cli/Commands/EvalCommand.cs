@@ -31,19 +31,23 @@ public static class EvalCommand
         var endpoint = CommonOptions.Endpoint("Evaluate a running deployment (its corpus is ingested into --source).");
         var source = new Option<string>("--source") { Description = "Source to ingest into and search.", DefaultValueFactory = _ => "eval" };
         var skipIngest = new Option<bool>("--skip-ingest") { Description = "Reuse what the source already holds." };
+        var model = new Option<string?>("--model") { Description = "Dense retrieval model (e.g. use-lite, hashing-v1); the service's default when omitted." };
+        var whole = new Option<bool>("--whole-documents") { Description = "Embed each document whole as \"title. text\" (no chunking; the model may truncate)." };
         var runOut = new Option<string?>("--run-out") { Description = "Write the ranking as a TREC run file (one per mode: FILE.<mode>)." };
         var json = CommonOptions.Json();
         var command = new Command("retrieval", "nDCG@10, Recall@100 and MRR@10 of the platform's retrieval on a BEIR dataset.")
         {
-            corpus, queries, qrels, mode, endpoint, source, skipIngest, runOut, json,
+            corpus, queries, qrels, mode, endpoint, source, skipIngest, model, whole, runOut, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var endpointValue = parse.GetValue(endpoint);
-            await using var target = endpointValue is null ? await PlatformTarget.StartInProcessAsync() : PlatformTarget.Connect(endpointValue);
+            string[] settings = [.. parse.GetValue(model) is { } name ? new[] { "--Embedding:DefaultModel", name } : [],
+                .. parse.GetValue(whole) ? new[] { "--QueryRouter:ChunkWords", "0" } : []];
+            await using var target = endpointValue is null ? await PlatformTarget.StartInProcessAsync(settings: settings) : PlatformTarget.Connect(endpointValue);
             var sourceName = parse.GetValue(source)!;
             if (!parse.GetValue(skipIngest))
-                await IngestCorpusAsync(target, parse.GetValue(corpus)!, sourceName, cancellationToken);
+                await IngestCorpusAsync(target, parse.GetValue(corpus)!, sourceName, parse.GetValue(whole), cancellationToken);
             var judged = BeirDataset.Qrels(parse.GetValue(qrels)!);
             var questions = BeirDataset.Queries(parse.GetValue(queries)!).Where(q => judged.ContainsKey(q.Id)).ToList();
             var results = new List<object>();
@@ -79,7 +83,7 @@ public static class EvalCommand
         _ => throw new ArgumentException($"unknown mode '{mode}': use sparse, dense or hybrid"),
     };
 
-    private static async Task IngestCorpusAsync(PlatformTarget target, string corpusPath, string source, CancellationToken cancellationToken)
+    private static async Task IngestCorpusAsync(PlatformTarget target, string corpusPath, string source, bool whole, CancellationToken cancellationToken)
     {
         var documents = BeirDataset.Corpus(corpusPath).ToList();
         IngestResponse? response = null;
@@ -92,7 +96,7 @@ public static class EvalCommand
                 DocumentId = d.Id,
                 Title = d.Title,
                 ContentType = "text/plain",
-                Content = ByteString.CopyFromUtf8(string.IsNullOrEmpty(d.Title) ? d.Text : $"{d.Title}\n\n{d.Text}"),
+                Content = ByteString.CopyFromUtf8(string.IsNullOrEmpty(d.Title) ? d.Text : whole ? $"{d.Title}. {d.Text}" : $"{d.Title}\n\n{d.Text}"),
             }), _ => task.Increment(1), cancellationToken);
         });
         if (response!.Failed > 0)

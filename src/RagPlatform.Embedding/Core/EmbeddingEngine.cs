@@ -86,6 +86,8 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVe
         EmbeddingSpace = encoder.EmbeddingSpace,
         Dimension = (uint)encoder.Dimension,
         MaxTokens = (uint)encoder.MaxTokens,
+        // Every encoder served here returns unit vectors (remote ones are normalised on arrival).
+        Normalized = true,
     };
 
     /// <summary>The collection's average when the caller knows it, else this batch's own.</summary>

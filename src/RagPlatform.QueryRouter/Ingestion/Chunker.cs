@@ -31,6 +31,17 @@ public static class Chunker
         return chunks;
     }
 
+    /// <summary>The whole document as one chunk (for evaluations that embed documents whole).</summary>
+    public static List<Chunk> Whole(ParsedDocument document)
+    {
+        int start = document.Blocks[0].Start, end = document.Blocks[^1].End;
+        var sentences = document.Blocks
+            .SelectMany(b => SentenceSplitter.Split(document.Text.AsSpan(b.Start, b.End - b.Start))
+                .Select(s => new TextSpan(b.Start + s.Start - start, b.Start + s.End - start)))
+            .ToList();
+        return [new Chunk(0, start, end, document.Blocks[0].SectionPath, sentences)];
+    }
+
     /// <summary>Runs of adjacent blocks under the same headings, in document order.</summary>
     private static IEnumerable<List<Block>> Sections(IReadOnlyList<Block> blocks)
     {

@@ -50,8 +50,9 @@ public sealed class IngestionPipeline(
                 return result;
             }
             var model = await sources.ModelAsync(cancellationToken);
-            int maxWords = Math.Min(limits.ChunkWords, Math.Max(16, (int)model.MaxTokens / 2));
-            var chunks = Chunker.Split(document, maxWords, limits.ChunkOverlapSentences);
+            var chunks = limits.ChunkWords == 0
+                ? Chunker.Whole(document)
+                : Chunker.Split(document, Math.Min(limits.ChunkWords, Math.Max(16, (int)model.MaxTokens / 2)), limits.ChunkOverlapSentences);
             var points = await EmbedAsync(source, request, document, chunks, hash, collection.AverageDocumentLength, cancellationToken);
             await vectors.UpsertAsync(new UpsertRequest { Collection = collection.Name, Points = { points } }, cancellationToken: cancellationToken);
             await vectors.DeletePointsAsync(new DeletePointsRequest
