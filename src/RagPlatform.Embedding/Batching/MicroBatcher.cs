@@ -65,29 +65,29 @@ public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     private async Task RunBatchAsync(List<Work> batch)
     {
         var live = batch.Where(w => !w.Cancellation.IsCancellationRequested).ToList();
-        foreach (var work in batch.Except(live)) work.Done.TrySetCanceled(work.Cancellation);
+        List<TOut>? results = null;
+        Exception? failure = null;
         try
         {
-            if (live.Count == 0) return;
             var items = live.SelectMany(w => w.Items).ToList();
-            var results = new List<TOut>(items.Count);
+            results = new List<TOut>(items.Count);
             // One request larger than a batch is processed in batch-sized calls.
             for (int start = 0; start < items.Count; start += maxBatch)
                 results.AddRange(await process(items.GetRange(start, Math.Min(maxBatch, items.Count - start)), stopping.Token).ConfigureAwait(false));
-            int offset = 0;
-            foreach (var work in live)
-            {
-                work.Done.TrySetResult(results.GetRange(offset, work.Items.Count).ToArray());
-                offset += work.Items.Count;
-            }
         }
         catch (Exception error)
         {
-            foreach (var work in live) work.Done.TrySetException(error);
+            failure = error;
         }
-        finally
+        // The queue has room again before any caller learns its result, so a caller may submit at once.
+        Interlocked.Add(ref queued, -batch.Sum(w => w.Items.Count));
+        foreach (var work in batch.Except(live)) work.Done.TrySetCanceled(work.Cancellation);
+        int offset = 0;
+        foreach (var work in live)
         {
-            Interlocked.Add(ref queued, -batch.Sum(w => w.Items.Count));
+            if (failure is not null) work.Done.TrySetException(failure);
+            else work.Done.TrySetResult(results!.GetRange(offset, work.Items.Count).ToArray());
+            offset += work.Items.Count;
         }
     }
 

@@ -53,8 +53,10 @@ public sealed class LlamaEmbeddingTests(LlamaEmbeddingServerFixture llama) : ICl
 
         var models = (await client.ListModelsAsync(new ListModelsRequest())).Models;
 
-        Assert.Equal(["hashing-v1", "llama"], models.Select(m => m.Name));
-        var remote = models[1];
+        // The local encoders are listed too: hashing-v1 always, use-lite where its weights are installed.
+        string[] local = RagPlatform.Embedding.Encoders.UseLite.UseLiteModelLocation.Resolve(null).IsPresent ? ["hashing-v1", "use-lite"] : ["hashing-v1"];
+        Assert.Equal(local.Append("llama").Order(StringComparer.Ordinal), models.Select(m => m.Name));
+        var remote = models.Single(m => m.Name == "llama");
         Assert.Equal("openai-compatible", remote.Backend);
         Assert.Equal("llama-space", remote.EmbeddingSpace);
         Assert.Equal((uint)dimension, remote.Dimension);
