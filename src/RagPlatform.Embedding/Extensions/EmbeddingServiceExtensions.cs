@@ -1,3 +1,4 @@
+using RagPlatform.ServiceDefaults;
 using RagPlatform.Embedding.Caching;
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
@@ -12,10 +13,7 @@ public static class EmbeddingServiceExtensions
     /// <summary>The embedding core and its options; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddEmbeddingService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmbeddingOptions>()
-            .Bind(builder.Configuration.GetSection(EmbeddingOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddSingleton<IDenseEncoder, HashingEncoder>();
 
         // The local sentence encoder is served only where its weights are; without them the

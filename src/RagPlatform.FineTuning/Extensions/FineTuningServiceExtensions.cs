@@ -1,3 +1,4 @@
+using RagPlatform.ServiceDefaults;
 using RagPlatform.FineTuning.Grpc;
 using RagPlatform.FineTuning.Storage;
 
@@ -8,10 +9,7 @@ public static class FineTuningServiceExtensions
     /// <summary>The dataset store and its options; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddFineTuningService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FineTuningOptions>()
-            .Bind(builder.Configuration.GetSection(FineTuningOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<FineTuningOptions>(FineTuningOptions.Section);
         builder.Services.AddSingleton<DatasetStore>();
         return builder;
     }

@@ -1,3 +1,4 @@
+using RagPlatform.ServiceDefaults;
 using RagPlatform.Generation.Core;
 using RagPlatform.Generation.Grpc;
 
@@ -8,10 +9,7 @@ public static class GenerationServiceExtensions
     /// <summary>The answer engine and its options; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddGenerationService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GenerationOptions>()
-            .Bind(builder.Configuration.GetSection(GenerationOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<AnswerEngine>();
         return builder;
     }

@@ -1,3 +1,4 @@
+using RagPlatform.ServiceDefaults;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.Contracts.Vectors.V1;
@@ -18,11 +19,8 @@ public static class QueryRouterServiceExtensions
     /// <summary>The router's pipelines and its clients of the other services; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddQueryRouterService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<QueryRouterOptions>()
-            .Bind(builder.Configuration.GetSection(QueryRouterOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => Sources.SourceNames.Validate(o.DefaultSource, "QueryRouter:DefaultSource") is not null)
-            .ValidateOnStart();
+        builder.AddValidatedOptions<QueryRouterOptions>(QueryRouterOptions.Section)
+            .Validate(o => Sources.SourceNames.Validate(o.DefaultSource, "QueryRouter:DefaultSource") is not null);
         builder.Services.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
         builder.Services.AddPlatformClient<VectorSearchService.VectorSearchServiceClient>(VectorSearchService);
         builder.Services.AddPlatformClient<GenerationService.GenerationServiceClient>(GenerationService);

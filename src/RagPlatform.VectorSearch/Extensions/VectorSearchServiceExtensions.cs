@@ -1,3 +1,4 @@
+using RagPlatform.ServiceDefaults;
 using RagPlatform.VectorSearch.Backends.Embedded;
 using RagPlatform.VectorSearch.Backends.Qdrant;
 using RagPlatform.VectorSearch.Engine;
@@ -11,10 +12,7 @@ public static class VectorSearchServiceExtensions
     /// <summary>The vector engine on the configured backend; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddVectorSearchService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<VectorSearchOptions>()
-            .Bind(builder.Configuration.GetSection(VectorSearchOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<VectorSearchOptions>(VectorSearchOptions.Section);
         var backend = builder.Configuration.GetSection(VectorSearchOptions.Section)[nameof(VectorSearchOptions.Backend)];
         if (backend == VectorSearchOptions.QdrantBackendName)
             builder.AddQdrantBackend();
