@@ -43,21 +43,18 @@ public sealed class EmbeddingCache(IConnectionMultiplexer redis, IOptions<Embedd
         return found;
     }
 
-    /// <summary>Stores vectors; fire-and-forget on the Redis side, never failing the request.</summary>
-    public async Task SetManyAsync(string model, bool isQuery, IReadOnlyList<(string Text, CachedVector Vector)> entries)
+    /// <summary>Stores vectors without waiting for Redis (fire-and-forget): a lost write is only a later miss.</summary>
+    public void SetMany(string model, bool isQuery, IReadOnlyList<(string Text, CachedVector Vector)> entries)
     {
         if (entries.Count == 0 || !breaker.Allow()) return;
         var tenant = TenantContext.Require();
         try
         {
-            var batch = redis.GetDatabase().CreateBatch();
-            var writes = entries.Select(e => batch.StringSetAsync(Key(tenant, model, isQuery, e.Text), e.Vector.Serialize(),
-                options.Value.TimeToLive, flags: CommandFlags.FireAndForget)).ToArray();
-            batch.Execute();
-            await Task.WhenAll(writes).WaitAsync(options.Value.Timeout);
-            breaker.Success();
+            var database = redis.GetDatabase();
+            foreach (var (text, vector) in entries)
+                database.StringSet(Key(tenant, model, isQuery, text), vector.Serialize(), options.Value.TimeToLive, flags: CommandFlags.FireAndForget);
         }
-        catch (Exception error) when (error is RedisException or TimeoutException)
+        catch (RedisException error)
         {
             Trip(error);
         }

@@ -52,9 +52,8 @@ public sealed class DenseVectors : IAsyncDisposable
         var missTexts = misses.Select(i => texts[i]).ToList();
         var computed = await Batcher(encoder, isQuery).SubmitAsync(missTexts, cancellationToken);
         for (int j = 0; j < misses.Count; j++) results[misses[j]] = computed[j];
-        if (cache is not null)
-            await cache.SetManyAsync(encoder.Name, isQuery,
-                missTexts.Select((t, j) => (t, new CachedVector(computed[j].Vector, computed[j].TokenCount, computed[j].Truncated))).ToList());
+        cache?.SetMany(encoder.Name, isQuery,
+            missTexts.Select((t, j) => (t, new CachedVector(computed[j].Vector, computed[j].TokenCount, computed[j].Truncated))).ToList());
         return (results, hits);
     }
 
