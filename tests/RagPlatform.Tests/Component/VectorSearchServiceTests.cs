@@ -1,10 +1,8 @@
 namespace RagPlatform.Tests.Component;
 
-/// <summary>The vector service's behaviour on the embedded engine (the default backend).</summary>
-public sealed class VectorSearchServiceTests : VectorSearchBehaviour
+/// <summary>The behaviour checks as tests, for every backend that runs on this machine.</summary>
+public abstract class VectorSearchServiceFacts : VectorSearchBehaviour
 {
-    protected override IDictionary<string, string?> BackendSettings => new Dictionary<string, string?>();
-
     [Fact]
     public Task Approximate_search_through_the_graph_finds_nearly_all_of_the_exact_results() =>
         ApproximateSearchFindsNearlyAllOfTheExactResults();
@@ -29,4 +27,17 @@ public sealed class VectorSearchServiceTests : VectorSearchBehaviour
     [Fact]
     public Task Average_document_length_follows_upserts_replacements_and_deletes() =>
         AverageDocumentLengthFollowsUpsertsReplacementsAndDeletes();
+}
+
+/// <summary>The vector service's behaviour on the embedded engine (the default backend).</summary>
+public sealed class VectorSearchServiceTests : VectorSearchServiceFacts
+{
+    protected override IDictionary<string, string?> BackendSettings => new Dictionary<string, string?>();
+}
+
+/// <summary>The vector service's behaviour on the in-memory backend.</summary>
+public sealed class MemoryVectorSearchServiceTests : VectorSearchServiceFacts
+{
+    protected override IDictionary<string, string?> BackendSettings =>
+        new Dictionary<string, string?> { ["VectorSearch:Backend"] = "memory" };
 }
