@@ -62,7 +62,7 @@ public sealed class LocalLauncher : IAsyncDisposable
 
         foreach (var service in Topology.StartOrder())
         {
-            var assembly = ServiceAssembly(root, service, options.Configuration);
+            var assembly = ServiceBuild.Locate(root, service.Project, options.Configuration);
             int replicas = options.Replicas ?? service.Replicas;
             var started = new List<ServiceProcess>();
             for (int replica = 0; replica < replicas; replica++)
@@ -106,20 +106,6 @@ public sealed class LocalLauncher : IAsyncDisposable
         foreach (var (key, value) in service.Environment) environment[key] = value;
         foreach (var (key, value) in options.Environment) environment[key] = value;
         return environment;
-    }
-
-    /// <summary>The service's built assembly: the requested configuration, or the most recent build.</summary>
-    private static string ServiceAssembly(string root, TopologyService service, string? configuration)
-    {
-        var projectDirectory = Path.GetDirectoryName(Path.Combine(root, service.Project))!;
-        var name = Path.GetFileNameWithoutExtension(service.Project) + ".dll";
-        var candidates = (configuration is null ? ["Release", "Debug"] : new[] { configuration })
-            .Select(c => Path.Combine(projectDirectory, "bin", c, "net10.0", name))
-            .Where(File.Exists)
-            .OrderByDescending(File.GetLastWriteTimeUtc)
-            .ToList();
-        return candidates.FirstOrDefault()
-            ?? throw new FileNotFoundException($"{service.Name} is not built: no {name} under {projectDirectory}/bin; run dotnet build first");
     }
 
     public async ValueTask DisposeAsync()

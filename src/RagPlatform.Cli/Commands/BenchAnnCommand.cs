@@ -33,7 +33,7 @@ public static class BenchAnnCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var efList = parse.GetValue(efs)!.Split(',').Select(int.Parse).ToArray();
-            var (basePath, queryPath, baseCount) = GloveVectors.Prepare(parse.GetValue(queries), parse.GetValue(limit));
+            var (basePath, queryPath, baseCount) = await GloveVectors.PrepareAsync(parse.GetValue(queries), parse.GetValue(limit));
             var truthPath = Path.Combine(GloveVectors.CacheDirectory, "truth.i32");
             var faiss = await RunFaissAsync(basePath, queryPath, parse.GetValue(m), parse.GetValue(efConstruct), truthPath, efList, parse.GetValue(single), cancellationToken);
             var ours = RunOurs(basePath, queryPath, truthPath, parse.GetValue(m), parse.GetValue(efConstruct), efList);
@@ -84,15 +84,11 @@ public static class BenchAnnCommand
         var script = Path.Combine(RepositoryRoot.Find(), "bench", "ann", "faiss_hnsw.py");
         // Debian's interpreter: python3-faiss installs into it, not into other Pythons on PATH.
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { script, basePath, queryPath, GloveVectors.Dimension.ToString(), m.ToString(), efConstruct.ToString(), truthPath, string.Join(',', efs), single.ToString() })
-            info.ArgumentList.Add(argument);
         // FAISS's own one-thread setting governs the index; keep BLAS for the ground truth from oversubscribing.
-        info.Environment["OMP_NUM_THREADS"] = Environment.ProcessorCount.ToString();
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0) throw new InvalidOperationException("the FAISS peer failed (is python3-faiss installed? apt-get install -y python3-faiss)");
+        var output = await ExternalProcess.RunAsync(python,
+            [script, basePath, queryPath, GloveVectors.Dimension.ToString(), m.ToString(), efConstruct.ToString(), truthPath, string.Join(',', efs), single.ToString()],
+            environment: new Dictionary<string, string> { ["OMP_NUM_THREADS"] = Environment.ProcessorCount.ToString() },
+            hint: "is python3-faiss installed? apt-get install -y python3-faiss", cancellationToken: cancellationToken);
         using var document = JsonDocument.Parse(output);
         var root = document.RootElement;
         return new EngineRun(root.GetProperty("engine").GetString()!, root.GetProperty("build_seconds").GetDouble(), root.GetProperty("index_bytes").GetInt64(),

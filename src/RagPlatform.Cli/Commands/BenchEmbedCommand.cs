@@ -93,26 +93,16 @@ public static class BenchEmbedCommand
     {
         var tools = Path.Combine(root, "tools", "parity");
         if (!Directory.Exists(Path.Combine(tools, "node_modules")))
-            await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--silent"], tools, cancellationToken);
+            await ExternalProcess.RunAsync("npm", ["install", "--no-audit", "--no-fund", "--silent"], tools, cancellationToken: cancellationToken);
         var input = Path.GetTempFileName();
         await File.WriteAllTextAsync(input, JsonSerializer.Serialize(texts), cancellationToken);
-        var output = await RunAsync("node", ["bench-js-peer.mjs", "--input", input, "--batch", "1,32"], tools, cancellationToken);
+        var output = await ExternalProcess.RunAsync("node", ["bench-js-peer.mjs", "--input", input, "--batch", "1,32"], tools, cancellationToken: cancellationToken);
         File.Delete(input);
         using var document = JsonDocument.Parse(output);
         return document.RootElement.GetProperty("results").EnumerateArray()
             .ToDictionary(r => r.GetProperty("batch").GetInt32(), r => r.GetProperty("sentencesPerSecond").GetDouble());
     }
 
-    private static async Task<string> RunAsync(string program, string[] arguments, string directory, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
-        return output;
-    }
 
     private static void Report(List<Row> rows, LatencyStats single, LatencyStats hit, string model, bool json)
     {

@@ -5,7 +5,12 @@ using RagPlatform.VectorSearch.Engine.Collections;
 namespace RagPlatform.VectorSearch.Engine;
 
 /// <summary>One scored point from a single list (dense or sparse).</summary>
-public sealed record ScoredResult(Point Point, float Score);
+public sealed record ScoredResult(Point Point, float Score)
+{
+    /// <summary>The in-process backends' hits in the contract's form.</summary>
+    public static IReadOnlyList<ScoredResult> From(List<(StoredPoint Point, float Score)> hits, bool withVectors) =>
+        hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList();
+}
 
 /// <summary>A collection's description and statistics.</summary>
 public sealed record CollectionInfo(CollectionSpec Spec, long PointsCount, double AverageDocumentLength, long MemoryBytes);

@@ -25,7 +25,7 @@ public sealed class DistributedTraceTests
         await using var launcher = await LocalLauncher.StartAsync(new LaunchOptions
         {
             Replicas = 1,
-            Configuration = BuildConfiguration(),
+            Configuration = TestBuild.Configuration,
             OtlpEndpoint = receiver.Endpoint,
             Environment = new Dictionary<string, string> { ["OTEL_BSP_SCHEDULE_DELAY"] = "100" },
         });
@@ -85,8 +85,4 @@ public sealed class DistributedTraceTests
         await call.RequestStream.CompleteAsync();
         return await call;
     }
-
-    /// <summary>Run the services built in the same configuration as these tests.</summary>
-    private static string BuildConfiguration() =>
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 }

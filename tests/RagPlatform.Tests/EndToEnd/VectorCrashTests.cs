@@ -95,9 +95,7 @@ public sealed class VectorCrashTests : IDisposable
 
     private async Task<ServiceProcess> StartAsync(int round)
     {
-        var root = RepositoryRoot.Find();
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var assembly = Path.Combine(root, "src", "RagPlatform.VectorSearch", "bin", configuration, "net10.0", "RagPlatform.VectorSearch.dll");
+        var assembly = ServiceBuild.Locate(RepositoryRoot.Find(), "src/RagPlatform.VectorSearch/RagPlatform.VectorSearch.csproj", TestBuild.Configuration);
         var service = ServiceProcess.Start("vectorsearch", assembly, new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",

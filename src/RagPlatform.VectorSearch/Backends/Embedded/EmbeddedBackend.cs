@@ -122,15 +122,13 @@ public sealed class EmbeddedBackend : IVectorBackend, IDisposable
     public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).State.SearchDense(query.ToArray(), filter, limit, parameters);
-        return ValueTask.FromResult<IReadOnlyList<ScoredResult>>(hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList());
+        return ValueTask.FromResult(ScoredResult.From(Find(name).State.SearchDense(query, filter, limit, parameters), withVectors));
     }
 
     public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
         int limit, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).State.SearchSparse(query, filter, limit);
-        return ValueTask.FromResult<IReadOnlyList<ScoredResult>>(hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList());
+        return ValueTask.FromResult(ScoredResult.From(Find(name).State.SearchSparse(query, filter, limit), withVectors));
     }
 
     private static StoredCollection ToStored(CollectionSpec spec)

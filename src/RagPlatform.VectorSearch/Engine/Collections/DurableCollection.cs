@@ -84,14 +84,6 @@ public sealed class DurableCollection : IDisposable
         finally { writer.Release(); }
     }
 
-    /// <summary>Writes a snapshot now and drops the log it covers.</summary>
-    public void Snapshot()
-    {
-        writer.Wait();
-        try { WriteSnapshot(); }
-        finally { writer.Release(); }
-    }
-
     private void Log(WalEntry entry)
     {
         if (storageFailure is not null)

@@ -61,17 +61,13 @@ public sealed class MemoryBackend : IVectorBackend
     public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).SearchDense(query.ToArray(), filter, limit, parameters);
-        return ValueTask.FromResult(ToResults(hits, withVectors));
+        return ValueTask.FromResult(ScoredResult.From(Find(name).SearchDense(query, filter, limit, parameters), withVectors));
     }
 
     public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
         int limit, bool withVectors, CancellationToken cancellationToken)
     {
-        var hits = Find(name).SearchSparse(query, filter, limit);
-        return ValueTask.FromResult(ToResults(hits, withVectors));
+        return ValueTask.FromResult(ScoredResult.From(Find(name).SearchSparse(query, filter, limit), withVectors));
     }
 
-    private static IReadOnlyList<ScoredResult> ToResults(List<(StoredPoint Point, float Score)> hits, bool withVectors) =>
-        hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList();
 }

@@ -125,10 +125,10 @@ public sealed class MemoryCollection(CollectionSpec spec)
     /// points (exact over those is then cheaper and never misses); otherwise the HNSW graph, with
     /// the filter applied as it walks.
     /// </summary>
-    public List<(StoredPoint Point, float Score)> SearchDense(ReadOnlySpan<float> query, Filter? filter, int limit, SearchParams? parameters = null)
+    public List<(StoredPoint Point, float Score)> SearchDense(IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters = null)
     {
         var distance = Spec.Dense!.Distance;
-        var prepared = DenseSpace.Prepare(distance, query.ToArray());
+        var prepared = DenseSpace.Prepare(distance, query);
         gate.EnterReadLock();
         try
         {
