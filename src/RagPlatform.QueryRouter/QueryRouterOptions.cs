@@ -44,6 +44,10 @@ public sealed class QueryRouterOptions
     [Range(0, 8)]
     public int ChunkOverlapSentences { get; set; } = 1;
 
+    /// <summary>Most chunks one document may make; a longer one is refused (split it), so each is written in one upsert.</summary>
+    [Range(1, 10_000)]
+    public int MaxChunksPerDocument { get; set; } = 2_000;
+
     /// <summary>Chunks per Embed call.</summary>
     [Range(1, 1024)]
     public int EmbedBatchSize { get; set; } = 64;

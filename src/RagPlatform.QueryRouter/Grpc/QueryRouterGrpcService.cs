@@ -16,9 +16,10 @@ public sealed class QueryRouterGrpcService(IngestionPipeline ingestion, AskPipel
     {
         var response = new IngestResponse();
         uint index = 0;
+        var batch = new IngestionPipeline.Batch();
         await foreach (var document in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            var result = await ingestion.IngestAsync(document, index++, context.CancellationToken);
+            var result = await ingestion.IngestAsync(document, index++, batch, context.CancellationToken);
             response.Results.Add(result);
             switch (result.Status)
             {
