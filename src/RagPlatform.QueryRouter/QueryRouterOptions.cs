@@ -48,6 +48,13 @@ public sealed class QueryRouterOptions
     [Range(1, 10_000)]
     public int MaxChunksPerDocument { get; set; } = 2_000;
 
+    /// <summary>
+    /// Documents of one Ingest stream worked on at once (in order for any one document id), so that
+    /// one document's round trips overlap another's model time and Embed calls can be merged.
+    /// </summary>
+    [Range(1, 64)]
+    public int IngestConcurrency { get; set; } = 4;
+
     /// <summary>Chunks per Embed call.</summary>
     [Range(1, 1024)]
     public int EmbedBatchSize { get; set; } = 64;

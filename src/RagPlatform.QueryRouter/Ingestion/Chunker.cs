@@ -15,7 +15,8 @@ public sealed record ChunkBudget(int MaxTokens, int MaxWords, int OverlapSentenc
 /// Structure-aware chunking bounded by the embedding model's own tokens: a section (the blocks under
 /// one heading path) is split into sentences, sentences longer than the budget are cut at words,
 /// and the sentences are packed into chunks that never cross a section, break at a paragraph when
-/// the next paragraph would not fit, and repeat the last sentences of the chunk before. Token counts
+/// the next paragraph would not fit, and repeat the last sentences of the chunk before (within a
+/// quarter of the budget). Token counts
 /// come from the model's tokenizer, sentences first (to pack) and then every chunk (to verify, since
 /// joined text may count a little differently from its parts); a section whose chunk overflows is
 /// packed again under a tighter budget, so every chunk is embedded whole.
@@ -25,6 +26,8 @@ public static class Chunker
     /// <summary>Longest unit sent for counting: far above any model's input, far below request limits.</summary>
     private const int MaxUnitCharacters = 4096;
     private const int MaxRefinements = 32;
+    /// <summary>Repeated sentences take at most a quarter of a chunk: with a small model input, one long sentence would otherwise be half of every chunk.</summary>
+    private const int MaxOverlapShare = 4;
 
     private sealed record Unit(TextSpan Span, int Paragraph, int Words)
     {
@@ -162,9 +165,23 @@ public static class Chunker
             }
             ranges.Add((first, last - first));
             if (last >= units.Count) break;
-            first = Math.Max(first + 1, last - overlap);
+            first = Math.Max(first + 1, last - Overlap(units, last, overlap, maxTokens / MaxOverlapShare));
         }
         return ranges;
+    }
+
+    /// <summary>How many of the sentences before <paramref name="end"/> to repeat: up to the configured number, within the token share.</summary>
+    private static int Overlap(List<Unit> units, int end, int sentences, int maxTokens)
+    {
+        int count = 0, tokens = 0;
+        while (count < sentences && end - count - 1 >= 0)
+        {
+            int next = units[end - count - 1].Tokens;
+            if (tokens + next > maxTokens) break;
+            tokens += next;
+            count++;
+        }
+        return count;
     }
 
     private static int ParagraphTokens(List<Unit> units, int from)

@@ -30,7 +30,7 @@ public sealed class IngestionPipeline(
     /// <summary>One ingest call's memory: the collections it has written to, so each is looked up once.</summary>
     public sealed class Batch
     {
-        internal readonly Dictionary<string, Collection> Collections = new(StringComparer.Ordinal);
+        internal readonly System.Collections.Concurrent.ConcurrentDictionary<string, Collection> Collections = new(StringComparer.Ordinal);
     }
 
     public Task<DocumentResult> IngestAsync(IngestRequest request, uint index, CancellationToken cancellationToken) =>
@@ -90,7 +90,7 @@ public sealed class IngestionPipeline(
         }
         catch (RpcException error) when (error.StatusCode != StatusCode.Cancelled)
         {
-            if (error.StatusCode == StatusCode.NotFound) batch.Collections.Remove(source);
+            if (error.StatusCode == StatusCode.NotFound) batch.Collections.TryRemove(source, out _);
             Fail(result, error.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)error.StatusCode, Message = error.Status.Detail });
         }
         activity?.SetTag("ragplatform.ingest.status", result.Status.ToString());
