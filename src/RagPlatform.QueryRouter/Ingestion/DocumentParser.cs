@@ -49,7 +49,7 @@ public static class DocumentParser
         {
             PlainText => TextDocumentParser.PlainText(Decode(content), title),
             Markdown => TextDocumentParser.Markdown(Decode(content), title),
-            Html => HtmlDocumentParser.Parse(Decode(content), title),
+            Html => Read("HTML", content.ToArray(), bytes => HtmlDocumentParser.Parse(bytes, title)),
             Pdf => Read("PDF", content.ToArray(), bytes => PdfDocumentParser.Parse(bytes, title)),
             Docx => content.StartsWith(OleSignature)
                 ? throw new InvalidArgumentException("content", "is an encrypted or legacy (.doc) Office file, not a DOCX package; send it decrypted, as .docx")

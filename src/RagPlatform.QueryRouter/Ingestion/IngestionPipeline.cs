@@ -93,6 +93,12 @@ public sealed class IngestionPipeline(
             if (error.StatusCode == StatusCode.NotFound) batch.Collections.TryRemove(source, out _);
             Fail(result, error.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)error.StatusCode, Message = error.Status.Detail });
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // A fault of ours, not of the document's: it is logged, and the rest of the stream goes on.
+            logger.LogError(error, "Ingesting document {Index} into {Source} failed unexpectedly", index, source);
+            Fail(result, new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "the document could not be ingested because of an internal error; it has been logged" });
+        }
         activity?.SetTag("ragplatform.ingest.status", result.Status.ToString());
         QueryRouterTelemetry.Documents.Add(1, new KeyValuePair<string, object?>("status", result.Status.ToString()));
         return result;

@@ -81,6 +81,15 @@ public sealed class IngestionParsingTests
     }
 
     [Fact]
+    public void Html_is_decoded_by_its_declared_charset()
+    {
+        var latin1 = Encoding.Latin1.GetBytes("<html><head><meta charset=\"iso-8859-1\"></head><body><p>Caf\u00e9 cr\u00e8me</p></body></html>");
+        var document = Parse(latin1, DocumentParser.Html);
+        Assert.Equal("Caf\u00e9 cr\u00e8me", document.Text);
+        Assert.Equal("\u00c9t\u00e9", Parse(Encoding.UTF8.GetBytes("<p>\u00c9t\u00e9</p>"), DocumentParser.Html).Text);
+    }
+
+    [Fact]
     public void Pdf_text_is_read_in_order_with_larger_fonts_as_headings()
     {
         var document = Parse(TestDocuments.Pdf(), DocumentParser.Pdf);

@@ -18,9 +18,11 @@ public static class HtmlDocumentParser
         "table", "thead", "tbody", "tfoot", "caption", "figure", "figcaption", "address", "hr", "br", "form", "fieldset", "details", "summary", "body",
     ];
 
-    public static ParsedDocument Parse(string html, string title)
+    /// <summary>Parses the bytes as a browser would, honouring a BOM or a &lt;meta charset&gt;, UTF-8 otherwise.</summary>
+    public static ParsedDocument Parse(byte[] html, string title)
     {
-        var document = new HtmlParser().ParseDocument(html);
+        using var stream = new MemoryStream(html, writable: false);
+        var document = new HtmlParser().ParseDocument(stream);
         var builder = new DocumentBuilder();
         var pageTitle = DocumentBuilder.Collapse(document.Title ?? "");
         new Walker(builder).Walk(document.Body ?? (INode)document.DocumentElement);
