@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -27,10 +28,20 @@ public sealed class IngestionPipeline(
 {
     public const int MaxDocumentIdLength = 256;
 
-    /// <summary>One ingest call's memory: the collections it has written to, so each is looked up once.</summary>
+    /// <summary>
+    /// One ingest call's memory: the collections it writes to, so each is looked up once; which of
+    /// them were empty when it began, and which documents it has already seen, so that a first load
+    /// into an empty source skips the unchanged check (nothing can be unchanged there).
+    /// </summary>
     public sealed class Batch
     {
-        internal readonly System.Collections.Concurrent.ConcurrentDictionary<string, Collection> Collections = new(StringComparer.Ordinal);
+        internal readonly ConcurrentDictionary<string, Collection> Collections = new(StringComparer.Ordinal);
+        internal readonly ConcurrentDictionary<string, bool> EmptyAtStart = new(StringComparer.Ordinal);
+        internal readonly ConcurrentDictionary<(string Source, string DocumentId), byte> Seen = new();
+
+        /// <summary>True when no version of the document can be stored yet: its source was empty and this is its first time here.</summary>
+        internal bool IsNew(string source, string documentId) =>
+            Seen.TryAdd((source, documentId), 0) && EmptyAtStart.GetValueOrDefault(source);
     }
 
     public Task<DocumentResult> IngestAsync(IngestRequest request, uint index, CancellationToken cancellationToken) =>
@@ -57,7 +68,7 @@ public sealed class IngestionPipeline(
             var hash = ContentHash(request, contentType);
 
             var collection = await CollectionAsync(source, batch, cancellationToken);
-            if (await IsUnchangedAsync(collection.Name, request.DocumentId, hash, cancellationToken))
+            if (!batch.IsNew(source, request.DocumentId) && await IsUnchangedAsync(collection.Name, request.DocumentId, hash, cancellationToken))
             {
                 result.Status = DocumentStatus.Unchanged;
                 return result;
@@ -127,6 +138,7 @@ public sealed class IngestionPipeline(
         if (batch.Collections.TryGetValue(source, out var known) && known.AverageDocumentLength > 0) return known;
         var collection = await sources.EnsureAsync(source, cancellationToken);
         batch.Collections[source] = collection;
+        batch.EmptyAtStart.TryAdd(source, collection.PointsCount == 0);
         return collection;
     }
 

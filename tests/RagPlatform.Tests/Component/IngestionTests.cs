@@ -180,10 +180,13 @@ public sealed class IngestionTests(UseLiteWeights weights) : IClassFixture<UseLi
         var documents = Enumerable.Range(0, 12).Select(i => Text($"doc-{i}.md", $"# Doc {i}\n\nDocument {i} is about topic number {i}.")).ToList();
         documents.Insert(3, Text("doc-1.md", "# Doc 1\n\nThe second version of document one."));
         documents.Insert(9, Text("doc-1.md", "# Doc 1\n\nThe third version of document one."));
+        // Sent again unchanged within the same first load into an empty source: still found unchanged.
+        documents.Add(documents[0].Clone());
         var response = await IngestAsync("stream", documents);
         Assert.Equal(Enumerable.Range(0, documents.Count).Select(i => (uint)i), response.Results.Select(r => r.Index));
         Assert.Equal(documents.Select(d => d.DocumentId), response.Results.Select(r => r.DocumentId));
-        Assert.Equal((uint)documents.Count, response.Indexed);
+        Assert.Equal((uint)documents.Count - 1, response.Indexed);
+        Assert.Equal(DocumentStatus.Unchanged, response.Results[^1].Status);
         var chunk = Assert.Single(await ChunksAsync("stream", "doc-1.md"));
         Assert.Equal("The third version of document one.", ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text));
     }
