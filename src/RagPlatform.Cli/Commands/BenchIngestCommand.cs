@@ -37,15 +37,25 @@ public static class BenchIngestCommand
             var source = "bench-ingest-" + Guid.NewGuid().ToString("N")[..8];
             var modelName = (await target.Embedding.GetModelInfoAsync(new() { Model = parse.GetValue(model) ?? "" }, target.Headers)).Name;
 
+            string[] passes = ["first ingest", "again, unchanged"];
             var rows = new List<Row>();
-            await AnsiConsole.Progress().StartAsync(async progress =>
+            if (parse.GetValue(json))
             {
-                foreach (var pass in new[] { "first ingest", "again, unchanged" })
+                // Nothing but the JSON on stdout.
+                foreach (var pass in passes)
+                    rows.Add(await RunAsync(pass, target, documents, source, () => { }, cancellationToken));
+            }
+            else
+            {
+                await AnsiConsole.Progress().StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"{pass}: {documents.Count} documents", maxValue: documents.Count);
-                    rows.Add(await RunAsync(pass, target, documents, source, () => task.Increment(1), cancellationToken));
-                }
-            });
+                    foreach (var pass in passes)
+                    {
+                        var task = progress.AddTask($"{pass}: {documents.Count} documents", maxValue: documents.Count);
+                        rows.Add(await RunAsync(pass, target, documents, source, () => task.Increment(1), cancellationToken));
+                    }
+                });
+            }
             Report(rows, documents.Count, modelName, parse.GetValue(json));
             return rows.All(r => r.Failed == 0) ? 0 : 1;
         });
