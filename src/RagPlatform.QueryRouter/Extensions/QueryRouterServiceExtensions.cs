@@ -27,6 +27,7 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddSingleton<CorpusVersions>();
         builder.Services.AddSingleton<SourceCollections>();
         builder.Services.AddSingleton<IngestionPipeline>();
+        builder.Services.AddSingleton<IngestStream>();
         builder.Services.AddSingleton<Retriever>();
         builder.Services.AddSingleton<AskPipeline>();
         return builder;

@@ -10,25 +10,10 @@ namespace RagPlatform.QueryRouter.Grpc;
 /// UNIMPLEMENTED from the generated base until source profiles are built; a source is created
 /// by ingesting into it.
 /// </summary>
-public sealed class QueryRouterGrpcService(IngestionPipeline ingestion, AskPipeline ask) : QueryRouterService.QueryRouterServiceBase
+public sealed class QueryRouterGrpcService(IngestStream ingestStream, IngestionPipeline ingestion, AskPipeline ask) : QueryRouterService.QueryRouterServiceBase
 {
-    public override async Task<IngestResponse> Ingest(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context)
-    {
-        var response = new IngestResponse();
-        uint index = 0;
-        await foreach (var document in requestStream.ReadAllAsync(context.CancellationToken))
-        {
-            var result = await ingestion.IngestAsync(document, index++, context.CancellationToken);
-            response.Results.Add(result);
-            switch (result.Status)
-            {
-                case DocumentStatus.Indexed: response.Indexed++; break;
-                case DocumentStatus.Unchanged: response.Unchanged++; break;
-                default: response.Failed++; break;
-            }
-        }
-        return response;
-    }
+    public override Task<IngestResponse> Ingest(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context) =>
+        ingestStream.IngestAsync(requestStream, context.CancellationToken);
 
     public override async Task<DeleteDocumentResponse> DeleteDocument(DeleteDocumentRequest request, ServerCallContext context) =>
         new() { DeletedChunks = await ingestion.DeleteAsync(request.Source, request.DocumentId, context.CancellationToken) };

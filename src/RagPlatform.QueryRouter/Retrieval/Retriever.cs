@@ -54,7 +54,7 @@ public sealed class Retriever(
             if (sparse && vectorsOfQuery.Sparse is { Indices.Count: > 0 }) search.Sparse = vectorsOfQuery.Sparse;
             if (search.Dense.Count == 0 && search.Sparse is null) return (collection, new List<ScoredPoint>());
             var response = await vectors.SearchAsync(search, cancellationToken: cancellationToken);
-            return (collection, response.Points.ToList());
+            return (collection, ChunkGenerations.LatestOnly(response.Points));
         })));
 
         return clock.Time("aggregate", () => Aggregate(perSource, topK));
