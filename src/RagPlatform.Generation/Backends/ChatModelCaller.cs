@@ -66,7 +66,11 @@ public sealed class ChatModelCaller(ChatServiceFactory services, ILogger<ChatMod
                         }
                         await onText(piece.Content);
                     }
-                    return new ChatCompletion(promptTokens, completionTokens, finish, started ? firstToken : clock.Elapsed, attempt);
+                    // Every provider ends an answer with a finish reason; a stream that stops without one was cut
+                    // off (the server died, or a proxy closed the connection) and its text is incomplete.
+                    if (finish is not null)
+                        return new ChatCompletion(promptTokens, completionTokens, finish, started ? firstToken : clock.Elapsed, attempt);
+                    failure = ProviderFailure.CutOff;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -17,7 +17,8 @@ public static class ProviderErrors
         return failure.HttpStatus switch
         {
             0 when failure.TimedOut => new UnavailableException($"{model} went silent{when}: {failure.Message}{tries}"),
-            0 => new UnavailableException($"{model} is unreachable{when}: {failure.Message}{tries}"),
+            0 when midAnswer => new UnavailableException($"{model} broke off mid-answer: {failure.Message}"),
+            0 => new UnavailableException($"{model} is unreachable: {failure.Message}{tries}"),
             429 => new ResourceExhaustedException($"{model} is over its provider's quota or rate limit: {failure.Message}" +
                 (failure.RetryAfter is { } wait ? $" (the provider asks to retry after {wait.TotalSeconds:0.###} s)" : "") + tries),
             400 or 413 or 422 => new InvalidArgumentException("question", $"{model} refused the request (HTTP {failure.HttpStatus}" +

@@ -17,6 +17,8 @@ public sealed record ProviderFailure(int HttpStatus, string Message, string? Cod
 
     public bool IsRetryable => HttpStatus is 0 or 408 or >= 500 || (HttpStatus == 429 && Code != InsufficientQuota);
 
+    public static readonly ProviderFailure CutOff = new(0, "the answer stream ended before the model finished", null, null);
+
     public static ProviderFailure TimedOutAfter(TimeSpan timeout) =>
         new(0, $"no answer within {timeout.TotalSeconds:0.###} s", null, null, TimedOut: true);
 

@@ -26,6 +26,9 @@ public static class GroundedPrompt
     /// <summary>Role markers and separators a chat template adds around each message.</summary>
     private const int MessageOverheadTokens = 8;
 
+    private const string PassagesHeading = "Passages:\n\n";
+    private const string CutMark = " …\n\n";
+
     private const string GroundedInstructions =
         "You answer questions using only the numbered passages the user gives. " +
         "After every claim, cite the passage it comes from by its number in square brackets, like [1] or [2][3]. " +
@@ -42,7 +45,8 @@ public static class GroundedPrompt
 
         string instructions = passages.Count > 0 ? GroundedInstructions : UngroundedInstructions;
         string questionBlock = passages.Count > 0 ? $"Question: {question}" : question;
-        int fixedCost = Tokens(instructions.Length) + Tokens(questionBlock.Length) + 2 * MessageOverheadTokens;
+        int fixedCost = Tokens(instructions.Length) + Tokens(questionBlock.Length) + 2 * MessageOverheadTokens
+            + (passages.Count > 0 ? Tokens(PassagesHeading.Length) : 0);
         if (fixedCost > budget)
             throw new InvalidArgumentException("question",
                 $"needs about {fixedCost} tokens with the instructions; the model's context window leaves {budget} after {answerTokens} for the answer");
@@ -66,13 +70,13 @@ public static class GroundedPrompt
         {
             var passage = passages[i];
             string header = string.IsNullOrWhiteSpace(passage.Title) ? $"[{i + 1}] " : $"[{i + 1}] {passage.Title}\n";
-            int headerCost = Tokens(header.Length + 2);
+            int headerCost = Tokens(header.Length + CutMark.Length);
             int fitCharacters = (int)Math.Min(passage.Text.Length, Math.Max(0, (remaining - headerCost) * charactersPerToken));
             if (fitCharacters < passage.Text.Length)
                 fitCharacters = CutAtWord(passage.Text, fitCharacters);
             if (fitCharacters < passage.Text.Length && Tokens(fitCharacters) < MinimumPassageTokens)
                 break; // this one and every lower-ranked one are left out
-            passageText.Append(header).Append(passage.Text, 0, fitCharacters).Append(fitCharacters < passage.Text.Length ? " …\n\n" : "\n\n");
+            passageText.Append(header).Append(passage.Text, 0, fitCharacters).Append(fitCharacters < passage.Text.Length ? CutMark : "\n\n");
             shown.Add(new ShownPassage(i + 1, fitCharacters));
             remaining -= headerCost + Tokens(fitCharacters);
             if (fitCharacters < passage.Text.Length)
@@ -82,7 +86,7 @@ public static class GroundedPrompt
 
         var messages = new List<PromptMessage> { new(PromptRole.System, instructions) };
         messages.AddRange(turns.Select(t => new PromptMessage(t.Role == Role.Assistant ? PromptRole.Assistant : PromptRole.User, t.Content)));
-        string user = passages.Count > 0 ? $"Passages:\n\n{passageText}{questionBlock}" : questionBlock;
+        string user = passages.Count > 0 ? $"{PassagesHeading}{passageText}{questionBlock}" : questionBlock;
         messages.Add(new PromptMessage(PromptRole.User, user));
         int estimated = messages.Sum(m => Tokens(m.Content.Length) + MessageOverheadTokens);
         return new PromptPlan(messages, shown, trimmed, history.Count - turns.Count, estimated);
