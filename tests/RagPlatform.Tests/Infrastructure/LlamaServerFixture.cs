@@ -33,3 +33,15 @@ public sealed class LlamaEmbeddingServerFixture : LlamaServerFixture
 
     protected override IReadOnlyList<string> Arguments => EmbeddingArguments;
 }
+
+/// <summary>
+/// llama-server answering OpenAI's /v1/chat/completions: one slot with a 2,048-token window, and
+/// end-of-sequence ignored so that random weights write exactly as many tokens as asked for.
+/// </summary>
+public sealed class LlamaChatServerFixture : LlamaServerFixture
+{
+    public const int ContextTokens = 2048;
+    public static readonly IReadOnlyList<string> ChatArguments = ["--ctx-size", ContextTokens.ToString(), "--parallel", "1", "--ignore-eos"];
+
+    protected override IReadOnlyList<string> Arguments => ChatArguments;
+}
