@@ -151,12 +151,14 @@ public static class EvalAnswersCommand
         }
         static string Figure(double? value) => value is { } v ? v.ToString("0.0000") : "—";
         var table = new Table().Border(TableBorder.Rounded).Title("rag eval answers");
-        table.AddColumns("strategy", "questions", "failed", "exact match", "token F1", "cites gold", "citation precision", "answered", "extractive", "p50 ms", "p99 ms");
+        table.AddColumns("strategy", "asked", "failed", "EM", "F1", "cites gold", "cit. prec.", "cited", "p50 ms", "p99 ms");
         foreach (var r in results)
             table.AddRow(r.Strategy, r.Questions.ToString(), r.Failed.ToString(), Figure(r.ExactMatch), Figure(r.F1), Figure(r.CitedGold),
-                Figure(r.CitationPrecision), Figure(r.Answered), Figure(r.Extractive), r.Latency.P50.ToString("0.0"), r.Latency.P99.ToString("0.0"));
+                Figure(r.CitationPrecision), Figure(r.Answered), r.Latency.P50.ToString("0"), r.Latency.P99.ToString("0"));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]cites gold: an answer cites at least one relevant passage; citation precision: share of all citations that point at one.[/]");
+        AnsiConsole.MarkupLine("[grey]EM, F1: exact match and token F1 against the gold answers (SQuAD normalisation, citation markers removed); " +
+            "cites gold: share of answers citing at least one relevant passage; cit. prec.: share of all citations that point at one; " +
+            $"cited: share of answers with a citation; {results.FirstOrDefault()?.Extractive:0.##} of answers were extractive.[/]");
         AnsiConsole.MarkupLine($"[grey]machine: {Markup.Escape(MachineInfo.Describe())}[/]");
     }
 }
