@@ -21,8 +21,8 @@ internal static class LlamaChatModel
         {
             [prefix + "ContextTokens"] = LlamaChatServerFixture.ContextTokens.ToString(),
             [prefix + "MaxOutputTokens"] = "24",
-            // The random model's vocabulary is tiny: about a token a character.
-            [prefix + "CharactersPerToken"] = "1",
+            // The random model's tokenizer gives about five characters a token; three errs on the safe side.
+            [prefix + "CharactersPerToken"] = "3",
             [prefix + "Timeout"] = "00:00:30", // generous: a busy machine must not turn slowness into failure
             [prefix + "MaxRetries"] = "1",
             [prefix + "RetryBaseDelay"] = "00:00:00.100",
