@@ -18,6 +18,7 @@ public static class EvalCommand
     {
         var command = new Command("eval", "Quality figures measured through the platform.");
         command.Subcommands.Add(CreateRetrieval());
+        command.Subcommands.Add(EvalAnswersCommand.Create());
         return command;
     }
 
@@ -82,7 +83,7 @@ public static class EvalCommand
         _ => throw new ArgumentException($"unknown mode '{mode}': use sparse, dense or hybrid"),
     };
 
-    private static async Task IngestCorpusAsync(PlatformTarget target, string corpusPath, string source, bool whole, CancellationToken cancellationToken)
+    internal static async Task IngestCorpusAsync(PlatformTarget target, string corpusPath, string source, bool whole, CancellationToken cancellationToken)
     {
         var documents = BeirDataset.Corpus(corpusPath).ToList();
         IngestResponse? response = null;

@@ -2,27 +2,31 @@ using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.Generation.Extractive;
+using RagPlatform.Generation.Models;
 using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.Text;
 
 namespace RagPlatform.Generation.Core;
 
-/// <summary>Validates a Generate request and answers it with the chosen model.</summary>
-public sealed class AnswerEngine(IOptions<GenerationOptions> options)
+/// <summary>Validates a Generate request and answers it with the chosen model: extractive, or a chat model.</summary>
+public sealed class AnswerEngine(IOptions<GenerationOptions> options, ModelCatalog catalog, GenerativeAnswerer generative)
 {
-    public const string PromptVersion = "extractive-1";
+    public const string ExtractivePromptVersion = "extractive-1";
 
-    /// <summary>The chat models this service can answer with.</summary>
-    public IReadOnlyList<Model> Models { get; } =
-    [
-        new Model { Name = ExtractiveAnswerer.ModelName, Kind = ModelKind.Chat, Backend = "extractive" },
-    ];
+    public async ValueTask<IReadOnlyList<Model>> ListModelsAsync(CancellationToken cancellationToken) =>
+        [.. (await catalog.ListAsync(cancellationToken)).Select(m => m.Info)];
 
-    public Model GetModel(string name) =>
-        Models.FirstOrDefault(m => m.Name == name)
-        ?? throw new NotFoundException($"model '{name}' is not known; see ListModels");
+    public async ValueTask<Model> GetModelAsync(string name, CancellationToken cancellationToken)
+    {
+        Require.NotBlank(name, "name");
+        return (await catalog.GetAsync(name, cancellationToken)).Info;
+    }
 
-    public GenerateResponse Generate(GenerateRequest request)
+    /// <summary>
+    /// The answer, with each piece of text passed to <paramref name="onDelta"/> as it is written
+    /// (an extractive answer is written whole, so it arrives in one piece).
+    /// </summary>
+    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, Func<string, ValueTask>? onDelta, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         Require.NotBlank(request.Question, "question");
@@ -30,8 +34,17 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options)
         Require.Count(request.Passages.Count, 0, limits.MaxPassages, "passages");
         for (int i = 0; i < request.Passages.Count; i++)
             ValidateSpans(request.Passages[i], $"passages[{i}]");
-        var model = GetModel(string.IsNullOrEmpty(request.Model) ? limits.DefaultModel : request.Model);
+        var model = await catalog.GetAsync(string.IsNullOrEmpty(request.Model) ? limits.DefaultModel : request.Model, cancellationToken);
 
+        var response = model.IsExtractive
+            ? AnswerExtractively(request, model)
+            : await generative.AnswerAsync(request, model, onDelta, cancellationToken);
+        GenerationTelemetry.Answers.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model.Name));
+        return response;
+    }
+
+    private static GenerateResponse AnswerExtractively(GenerateRequest request, ChatModel model)
+    {
         using var activity = GenerationTelemetry.Source.StartActivity("chat " + model.Name);
         activity?.SetTag("gen_ai.operation.name", "chat");
         activity?.SetTag("gen_ai.request.model", model.Name);
@@ -47,7 +60,7 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options)
             Model = model.Name,
             Kind = AnswerKind.Extractive,
             FinishReason = answer.Found ? FinishReason.Stop : FinishReason.NoAnswer,
-            PromptVersion = PromptVersion,
+            PromptVersion = ExtractivePromptVersion,
             Usage = new Usage(),
         };
         foreach (var quote in answer.Quotes)
@@ -61,7 +74,6 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options)
             });
         }
         activity?.SetTag("ragplatform.generation.citations", response.Citations.Count);
-        GenerationTelemetry.Answers.Add(1);
         return response;
     }
 

@@ -1,17 +1,46 @@
+using Microsoft.Extensions.Options;
 using RagPlatform.ServiceDefaults;
+using RagPlatform.Generation.Backends;
 using RagPlatform.Generation.Core;
 using RagPlatform.Generation.Grpc;
+using RagPlatform.Generation.Local;
+using RagPlatform.Generation.Models;
 
 namespace RagPlatform.Generation.Extensions;
 
 public static class GenerationServiceExtensions
 {
-    /// <summary>The answer engine and its options; call after AddServiceDefaults.</summary>
+    /// <summary>The answer engine, its options and its chat models; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddGenerationService(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
+        builder.AddConfiguredChatModels();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ChatServiceFactory>();
+        builder.Services.AddSingleton<ChatModelCaller>();
+        builder.Services.AddSingleton<LocalModelHost>();
+        builder.Services.AddSingleton<GenerativeAnswerer>();
         builder.Services.AddSingleton<AnswerEngine>();
         return builder;
+    }
+
+    /// <summary>
+    /// One chat model per section under "Generation:Models", named by the section, each validated
+    /// at start-up. Another <see cref="IModelSource"/> (the fine-tuned model registry) is added the same way.
+    /// </summary>
+    private static void AddConfiguredChatModels(this IHostApplicationBuilder builder)
+    {
+        var names = new List<string>();
+        foreach (var section in builder.Configuration.GetSection(ChatModelOptions.Section).GetChildren())
+        {
+            names.Add(section.Key);
+            builder.Services.AddOptions<ChatModelOptions>(section.Key)
+                .Bind(section)
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+        }
+        builder.Services.AddSingleton<IModelSource>(services =>
+            new ConfiguredModelSource(services.GetRequiredService<IOptionsMonitor<ChatModelOptions>>(), names));
     }
 
     public static IEndpointRouteBuilder MapGenerationService(this IEndpointRouteBuilder endpoints)

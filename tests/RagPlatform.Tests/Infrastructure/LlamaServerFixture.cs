@@ -33,3 +33,17 @@ public sealed class LlamaEmbeddingServerFixture : LlamaServerFixture
 
     protected override IReadOnlyList<string> Arguments => EmbeddingArguments;
 }
+
+/// <summary>
+/// llama-server answering OpenAI's /v1/chat/completions: one slot with the random model's whole
+/// 256-token window, end-of-sequence ignored and the context shifted when full, so that random
+/// weights write exactly as many tokens as asked for, however many.
+/// </summary>
+public sealed class LlamaChatServerFixture : LlamaServerFixture
+{
+    public const int ContextTokens = 256;
+    public static readonly IReadOnlyList<string> ChatArguments =
+        ["--ctx-size", ContextTokens.ToString(), "--parallel", "1", "--ignore-eos", "--context-shift"];
+
+    protected override IReadOnlyList<string> Arguments => ChatArguments;
+}
