@@ -37,6 +37,7 @@ public sealed class AnswerCache(
         internal CacheScope? Scope { get; init; }
         internal string Key { get; init; } = "";
         internal string Terms { get; init; } = "";
+        internal string Sequence { get; init; } = "";
         internal long[]? Versions { get; init; }
     }
 
@@ -55,7 +56,8 @@ public sealed class AnswerCache(
             return Record(new Lookup()); // versions unknowable: no entry can be trusted
         var lookup = new Lookup
         {
-            Scope = scope, Key = scope.KeyOf(normalized), Terms = QuestionText.ContentTerms(request.Question), Versions = current,
+            Scope = scope, Key = scope.KeyOf(normalized), Terms = QuestionText.ContentTerms(request.Question),
+            Sequence = QuestionText.ContentSequence(request.Question), Versions = current,
             Status = CacheStatus.Miss,
         };
         if (request.Cache == CachePolicy.Refresh)
@@ -70,11 +72,12 @@ public sealed class AnswerCache(
         if (settings.SemanticEnabled && request.Retrieval?.Mode != SearchMode.Sparse)
         {
             lookup.Query = await embed();
-            var key = await clock.TimeAsync("cache.semantic", () => semantic.FindAsync(lookup.Query.EmbeddingSpace,
+            var match = await clock.TimeAsync("cache.semantic", () => semantic.FindAsync(lookup.Query.EmbeddingSpace,
                 lookup.Query.Embeddings[0].Dense, scope.Hash, lookup.Terms, settings.SemanticThreshold, cancellationToken));
-            if (key is not null && key != lookup.Key)
+            if (match is not null && match.Key != lookup.Key && !QuestionText.SwapsRoles(match.Sequence, lookup.Sequence))
             {
-                var (found, other) = await clock.TimeAsync("cache.semantic", () => store.GetAsync(key));
+                activity?.SetTag("ragplatform.cache.similarity", match.Similarity);
+                var (found, other) = await clock.TimeAsync("cache.semantic", () => store.GetAsync(match.Key));
                 if (found) Judge(lookup, CachedAnswer.Deserialize(other), current, "semantic", request);
             }
         }
@@ -145,7 +148,7 @@ public sealed class AnswerCache(
             try
             {
                 await semantic.AddAsync(query.EmbeddingSpace, query.Dimension, query.Embeddings[0].Dense, lookup.Scope!.Hash,
-                    lookup.Terms, lookup.Key, expires, CancellationToken.None);
+                    lookup.Terms, lookup.Sequence, lookup.Key, expires, CancellationToken.None);
             }
             catch (Exception error)
             {

@@ -18,7 +18,10 @@ namespace RagPlatform.QueryRouter.Caching;
 /// </summary>
 public sealed class SemanticIndex(VectorSearchService.VectorSearchServiceClient vectors, ILogger<SemanticIndex> logger)
 {
-    private const string Scope = "scope", Terms = "terms", Key = "key", Expires = "expires";
+    private const string Scope = "scope", Terms = "terms", Sequence = "sequence", Key = "key", Expires = "expires";
+
+    /// <summary>A cached question found close enough: its answer's key and its content terms in order.</summary>
+    public sealed record Match(string Key, string Sequence, float Similarity);
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, DateTimeOffset> ensured = new();
 
@@ -26,8 +29,8 @@ public sealed class SemanticIndex(VectorSearchService.VectorSearchServiceClient 
     public static string CollectionOf(string embeddingSpace) =>
         "answer-cache-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(embeddingSpace)))[..16];
 
-    /// <summary>The answer key of the closest cached question, or null.</summary>
-    public async Task<string?> FindAsync(string embeddingSpace, RepeatedField<float> dense, string scope, string terms,
+    /// <summary>The closest cached question of this scope and these content terms, or null.</summary>
+    public async Task<Match?> FindAsync(string embeddingSpace, RepeatedField<float> dense, string scope, string terms,
         float threshold, CancellationToken cancellationToken)
     {
         try
@@ -50,7 +53,9 @@ public sealed class SemanticIndex(VectorSearchService.VectorSearchServiceClient 
                 ScoreThreshold = threshold,
                 WithPayload = true,
             }, cancellationToken: cancellationToken);
-            return found.Points.Count == 0 ? null : found.Points[0].Payload.Fields[Key].StringValue;
+            if (found.Points.Count == 0) return null;
+            var fields = found.Points[0].Payload.Fields;
+            return new Match(fields[Key].StringValue, fields[Sequence].StringValue, found.Points[0].Score);
         }
         catch (RpcException error) when (error.StatusCode == StatusCode.NotFound)
         {
@@ -65,7 +70,7 @@ public sealed class SemanticIndex(VectorSearchService.VectorSearchServiceClient 
 
     /// <summary>Records a question whose answer is cached under <paramref name="key"/>.</summary>
     public async Task AddAsync(string embeddingSpace, uint dimension, RepeatedField<float> dense, string scope, string terms,
-        string key, DateTimeOffset expires, CancellationToken cancellationToken)
+        string sequence, string key, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         var collection = CollectionOf(embeddingSpace);
         await EnsureAsync(collection, embeddingSpace, dimension, cancellationToken);
@@ -84,6 +89,7 @@ public sealed class SemanticIndex(VectorSearchService.VectorSearchServiceClient 
                         {
                             [Scope] = Value.ForString(scope),
                             [Terms] = Value.ForString(terms),
+                            [Sequence] = Value.ForString(sequence),
                             [Key] = Value.ForString(key),
                             [Expires] = Value.ForNumber(expires.ToUnixTimeSeconds()),
                         },
