@@ -5,6 +5,7 @@ using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.QueryRouter.Retrieval;
 using RagPlatform.QueryRouter.Sources;
+using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.ServiceDefaults.Tenancy;
 
 namespace RagPlatform.QueryRouter.Caching;
@@ -46,26 +47,31 @@ public sealed class AnswerCache(
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        Require.That(System.Enum.IsDefined(request.Cache), "cache", $"unknown value {(int)request.Cache}");
         if (!settings.Enabled || request.Cache == CachePolicy.Bypass)
             return Record(new Lookup());
         using var activity = QueryRouterTelemetry.Source.StartActivity("answer cache lookup");
         var scope = CacheScope.Of(TenantContext.Require(), request, settings.PromptVersion);
-        var normalized = QuestionText.Normalize(request.Question);
-        var current = await clock.TimeAsync("cache", () => versions.ReadAsync(scope.VersionKeys));
-        if (current is null)
-            return Record(new Lookup()); // versions unknowable: no entry can be trusted
+        var key = scope.KeyOf(QuestionText.Normalize(request.Question));
+        bool refresh = request.Cache == CachePolicy.Refresh;
+        // The entry and the current versions are read together: one round trip's wait, not two.
+        var (current, (available, bytes)) = await clock.TimeAsync("cache", async () =>
+        {
+            var reading = versions.ReadAsync(scope.VersionKeys);
+            var entry = refresh ? (true, null) : await store.GetAsync(key);
+            return (await reading, entry);
+        });
+        if (current is null || !available)
+            return Record(new Lookup()); // Redis unreachable: no entry can be trusted, none can be stored
         var lookup = new Lookup
         {
-            Scope = scope, Key = scope.KeyOf(normalized), Terms = QuestionText.ContentTerms(request.Question),
+            Scope = scope, Key = key, Terms = QuestionText.ContentTerms(request.Question),
             Sequence = QuestionText.ContentSequence(request.Question), Versions = current,
             Status = CacheStatus.Miss,
         };
-        if (request.Cache == CachePolicy.Refresh)
+        if (refresh)
             return Record(lookup);
 
-        var (available, bytes) = await clock.TimeAsync("cache", () => store.GetAsync(lookup.Key));
-        if (!available)
-            return Record(new Lookup());
         if (Judge(lookup, CachedAnswer.Deserialize(bytes), current, "exact", request))
             return Record(lookup);
 

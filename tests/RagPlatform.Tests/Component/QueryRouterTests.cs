@@ -54,7 +54,7 @@ public sealed class QueryRouterTests : IAsyncLifetime
         Assert.Contains("AUTO", answer.Route.Reason);
         Assert.Equal("default", Assert.Single(answer.Route.Sources).Source);
         Assert.Equal(CacheStatus.Miss, answer.CacheStatus);
-        Assert.Equal(["cache", "cache", "embed", "cache.semantic", "route", "search", "aggregate", "generate"], answer.Timings.Select(t => t.Stage));
+        Assert.Equal(["cache", "embed", "cache.semantic", "route", "search", "aggregate", "generate"], answer.Timings.Select(t => t.Stage));
         Assert.Matches("^[0-9a-f]{32}$", answer.TraceId);
     }
 
