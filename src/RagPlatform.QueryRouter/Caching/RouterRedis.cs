@@ -34,10 +34,13 @@ public sealed class RouterRedis(IOptions<AnswerCacheOptions> options, ILogger<Ro
         }
     }
 
-    /// <summary>Sends commands without waiting for replies (a lost write is only a later miss).</summary>
+    /// <summary>
+    /// Sends commands without waiting for replies (a lost write is only a later miss). Only while the
+    /// breaker is closed: a send learns nothing of Redis's health, so it must not take the trial call.
+    /// </summary>
     public bool TrySend(Action<IDatabase> commands)
     {
-        if (redis is null || !breaker.Allow()) return false;
+        if (redis is null || breaker.IsOpen) return false;
         try
         {
             commands(redis.GetDatabase());
