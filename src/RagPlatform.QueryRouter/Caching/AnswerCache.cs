@@ -127,7 +127,7 @@ public sealed class AnswerCache(
         entry.ConversationId = "";
         store.Set(lookup.Key, new CachedAnswer(lookup.Versions, entry).Serialize(), lifetime);
         if (lookup.Query is { } query && query.Embeddings[0].Dense.Count > 0)
-            IndexInBackground(lookup, query, DateTimeOffset.UtcNow + lifetime);
+            await IndexAsync(lookup, query, DateTimeOffset.UtcNow + lifetime, cancellationToken);
         return lookup.Status;
     }
 
@@ -144,23 +144,21 @@ public sealed class AnswerCache(
         return shortest;
     }
 
-    /// <summary>Adds the question to the semantic index off the request path: its write is durable, not free.</summary>
-    private void IndexInBackground(Lookup lookup, EmbedResponse query, DateTimeOffset expires)
+    /// <summary>
+    /// Adds the question to the semantic index within the request, under the caller's deadline like
+    /// every other downstream call; a failure costs only a later semantic miss.
+    /// </summary>
+    private async Task IndexAsync(Lookup lookup, EmbedResponse query, DateTimeOffset expires, CancellationToken cancellationToken)
     {
-        var tenant = TenantContext.Require();
-        _ = Task.Run(async () =>
+        try
         {
-            using var _ = TenantContext.Use(tenant);
-            try
-            {
-                await semantic.AddAsync(query.EmbeddingSpace, query.Dimension, query.Embeddings[0].Dense, lookup.Scope!.Hash,
-                    lookup.Terms, lookup.Sequence, lookup.Key, expires, CancellationToken.None);
-            }
-            catch (Exception error)
-            {
-                logger.LogWarning("Could not index a cached question for semantic lookup: {Error}", error.Message);
-            }
-        });
+            await semantic.AddAsync(query.EmbeddingSpace, query.Dimension, query.Embeddings[0].Dense, lookup.Scope!.Hash,
+                lookup.Terms, lookup.Sequence, lookup.Key, expires, cancellationToken);
+        }
+        catch (global::Grpc.Core.RpcException error) when (error.StatusCode != global::Grpc.Core.StatusCode.Cancelled)
+        {
+            logger.LogWarning("Could not index a cached question for semantic lookup: {Status}", error.Status.StatusCode);
+        }
     }
 
     private static Lookup Record(Lookup lookup)
