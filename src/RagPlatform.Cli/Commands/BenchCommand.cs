@@ -4,26 +4,23 @@ using System.Text.Json;
 using RagPlatform.Cli.Client;
 using RagPlatform.Cli.Measurement;
 using RagPlatform.Contracts.Embedding.V1;
-using RagPlatform.Contracts.Query.V1;
-using RagPlatform.Launcher;
 using Spectre.Console;
 
 namespace RagPlatform.Cli.Commands;
 
 /// <summary>
-/// rag bench hop|ask: latency percentiles of one unary loopback hop (Embed of one short text) and
-/// of a whole Ask, in the standalone host and in the distributed launch, with the machine.
+/// rag bench hop: latency percentiles of one unary loopback hop (Embed of one short text), in the
+/// standalone host and in the distributed launch, with the machine. The other benchmarks are subcommands here.
 /// </summary>
 public static class BenchCommand
 {
     private const string ShortText = "how do vaccines train the immune system";
-    private const string BenchSource = "bench-samples";
 
     public static Command Create()
     {
         var command = new Command("bench", "Speed figures: p50 and p99 latencies, printed with the machine they ran on.");
         command.Subcommands.Add(Create("hop", "One unary gRPC hop: Embed of one short text.", 2000, HopAsync));
-        command.Subcommands.Add(Create("ask", "A whole Ask over the sample corpus (retrieval and extractive answer).", 500, AskAsync));
+        command.Subcommands.Add(BenchAskCommand.Create());
         command.Subcommands.Add(BenchAnnCommand.Create());
         command.Subcommands.Add(BenchEmbedCommand.Create());
         command.Subcommands.Add(BenchIngestCommand.Create());
@@ -58,14 +55,6 @@ public static class BenchCommand
         var request = new EmbedRequest { Texts = { ShortText }, InputType = InputType.Query };
         var client = target.Embedding.Embedding;
         return await TimeAsync(iterations, () => client.EmbedAsync(request, target.Embedding.Headers, cancellationToken: cancellationToken).ResponseAsync);
-    }
-
-    private static async Task<LatencyStats> AskAsync(BenchTargets.Target target, int iterations, CancellationToken cancellationToken)
-    {
-        var samples = Path.Combine(RepositoryRoot.Find(), "samples");
-        await Ingestor.IngestAsync(target.Router, DocumentFiles.Find([samples]).Select(f => DocumentFiles.ToRequest(f, samples, BenchSource)), cancellationToken: cancellationToken);
-        var request = new AskRequest { Question = QuickstartCommand.DefaultQuestion, Sources = { BenchSource } };
-        return await TimeAsync(iterations, () => target.Router.Router.AskAsync(request, target.Router.Headers, cancellationToken: cancellationToken).ResponseAsync);
     }
 
     private static async Task<LatencyStats> TimeAsync<T>(int iterations, Func<Task<T>> call)

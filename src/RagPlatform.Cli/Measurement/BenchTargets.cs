@@ -9,7 +9,10 @@ namespace RagPlatform.Cli.Measurement;
 /// </summary>
 public static class BenchTargets
 {
-    public sealed record Target(string Name, PlatformTarget Router, PlatformTarget Embedding, IAsyncDisposable? Owner);
+    /// <param name="VectorSearch">Where VectorSearch answers, when not at the router's address.</param>
+    /// <param name="Redis">The Redis the deployment uses, when the benchmark started it (and so may stop it).</param>
+    public sealed record Target(string Name, PlatformTarget Router, PlatformTarget Embedding, IAsyncDisposable? Owner,
+        Uri? VectorSearch = null, RedisServer? Redis = null);
 
     public static async IAsyncEnumerable<Target> OpenAsync(string which, string? endpoint)
     {
@@ -29,7 +32,8 @@ public static class BenchTargets
             var launcher = await LocalLauncher.StartAsync(new LaunchOptions { Replicas = 1 });
             var router = PlatformTarget.Connect(launcher.Addresses["queryrouter"][0].ToString());
             var embedding = PlatformTarget.Connect(launcher.Addresses["embedding"][0].ToString());
-            yield return new Target("distributed", router, embedding, new Owners(router, embedding, launcher));
+            yield return new Target("distributed", router, embedding, new Owners(router, embedding, launcher),
+                launcher.Addresses["vectorsearch"][0], launcher.Redis);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RagPlatform.ServiceDefaults.Redis;
 using RagPlatform.ServiceDefaults.Tenancy;
 using StackExchange.Redis;
 

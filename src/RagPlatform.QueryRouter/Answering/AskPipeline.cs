@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.Contracts.Query.V1;
+using RagPlatform.QueryRouter.Caching;
+using RagPlatform.QueryRouter.Conversations;
 using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Retrieval;
 using RagPlatform.QueryRouter.Sources;
@@ -19,20 +22,22 @@ public sealed class AskPipeline(
     SourceCollections sources,
     Retriever retriever,
     GenerationService.GenerationServiceClient generation,
+    AnswerCache cache,
+    ConversationMemory conversations,
     IOptions<QueryRouterOptions> options)
 {
     /// <summary>Everything before generation: the route and the numbered passages.</summary>
     public sealed record Prepared(AskRequest Request, Route Route, List<RetrievedChunk> Chunks, StageClock Clock, GenerateRequest Generate);
 
-    public async Task<Prepared> PrepareAsync(AskRequest request, CancellationToken cancellationToken)
+    public async Task<Prepared> PrepareAsync(AskRequest request, CancellationToken cancellationToken,
+        StageClock? clock = null, EmbedResponse? embedded = null)
     {
         Require.That(request.Retrieval is null || request.Retrieval.TopK <= 100, "retrieval.top_k", "must be at most 100");
         var decision = StrategyDecider.Decide(request.Strategy);
         Activity.Current?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
         Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
-        Activity.Current?.SetTag("ragplatform.cache.status", CacheStatus.Bypassed.ToString());
-        var clock = new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        clock ??= new StageClock();
+        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken, embedded);
         route.Strategy = decision.Strategy;
         route.Reason = decision.Reason;
         route.GenerationModel = request.GenerationModel;
@@ -54,7 +59,8 @@ public sealed class AskPipeline(
     }
 
     private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
-        IReadOnlyList<string> requestedSources, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
+        IReadOnlyList<string> requestedSources, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken,
+        EmbedResponse? embedded = null)
     {
         Require.NotBlank(question, "question");
         Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
@@ -64,17 +70,24 @@ public sealed class AskPipeline(
         var route = new Route { StandaloneQuestion = question, RetrievalModel = retrieval?.RetrievalModel ?? "" };
         string why = requestedSources.Count > 0 ? "named by the caller" : "all of the tenant's sources (no routing profile yet)";
         route.Sources.Add(collections.Select(c => new SourceChoice { Source = SourceNames.SourceOf(c.Name)!, Reason = why }));
-        var chunks = await retriever.RetrieveAsync(question, collections, retrieval, clock, cancellationToken);
+        var chunks = await retriever.RetrieveAsync(question, collections, retrieval, clock, cancellationToken, embedded);
         return (route, chunks);
     }
 
     public async Task<AskResponse> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var prepared = await PrepareAsync(request, cancellationToken);
-        var answer = await prepared.Clock.TimeAsync("generate",
-            () => generation.GenerateAsync(prepared.Generate, cancellationToken: cancellationToken).ResponseAsync);
-        var response = Complete(prepared, answer);
+        var (turn, clock, cached) = await BeginAsync(request, cancellationToken);
+        var response = cached.Hit;
+        if (response is null)
+        {
+            var prepared = await PrepareAsync(turn.Request, cancellationToken, clock, cached.Query);
+            var answer = await prepared.Clock.TimeAsync("generate",
+                () => generation.GenerateAsync(prepared.Generate, cancellationToken: cancellationToken).ResponseAsync);
+            response = Complete(prepared, answer);
+            response.CacheStatus = await cache.StoreAsync(cached, response, cancellationToken);
+        }
+        End(turn, cached, clock, response);
         QueryRouterTelemetry.AskDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return response;
     }
@@ -82,7 +95,14 @@ public sealed class AskPipeline(
     /// <summary>AskStream: passages first, then answer deltas, then citations, then the summary.</summary>
     public async Task AskStreamAsync(AskRequest request, IServerStreamWriter<AskStreamEvent> stream, CancellationToken cancellationToken)
     {
-        var prepared = await PrepareAsync(request, cancellationToken);
+        var (turn, clock, cached) = await BeginAsync(request, cancellationToken);
+        if (cached.Hit is { } hit)
+        {
+            End(turn, cached, clock, hit);
+            await CachedReplay.WriteAsync(hit, stream, cancellationToken);
+            return;
+        }
+        var prepared = await PrepareAsync(turn.Request, cancellationToken, clock, cached.Query);
         var passages = new Passages();
         passages.Passages_.Add(prepared.Chunks.Select((c, i) => new RetrievedPassage { Number = (uint)i + 1, Passage = ToCitation(i + 1, c, null) }));
         await stream.WriteAsync(new AskStreamEvent { Passages = passages }, cancellationToken);
@@ -103,10 +123,31 @@ public sealed class AskPipeline(
         if (final is null)
             throw new UnavailableException("the generation service ended its stream without a final answer");
         var summary = Complete(prepared, final);
+        summary.CacheStatus = await cache.StoreAsync(cached, summary, cancellationToken);
+        End(turn, cached, clock, summary);
         var citations = new Citations();
         citations.Citations_.Add(summary.Citations);
         await stream.WriteAsync(new AskStreamEvent { Citations = citations }, cancellationToken);
         await stream.WriteAsync(new AskStreamEvent { Summary = summary }, cancellationToken);
+    }
+
+    /// <summary>Before answering: the question made standalone, then the answer cache asked.</summary>
+    private async Task<(ConversationMemory.Turn Turn, StageClock Clock, AnswerCache.Lookup Cached)> BeginAsync(
+        AskRequest request, CancellationToken cancellationToken)
+    {
+        var turn = await conversations.BeginAsync(request, cancellationToken);
+        var clock = new StageClock();
+        var cached = await cache.LookupAsync(turn.Request, clock,
+            () => retriever.EmbedQueryAsync(turn.Request.Question, turn.Request.Retrieval, clock, cancellationToken), cancellationToken);
+        return (turn, clock, cached);
+    }
+
+    /// <summary>After answering: a cached answer gets this call's timings; the turn is remembered.</summary>
+    private void End(ConversationMemory.Turn turn, AnswerCache.Lookup cached, StageClock clock, AskResponse response)
+    {
+        if (cached.Hit is not null) response.Timings.Add(clock.Timings);
+        AnswerCache.Tag(Activity.Current, response.CacheStatus, cached);
+        conversations.End(turn, response);
     }
 
     private static AskResponse Complete(Prepared prepared, GenerateResponse answer)

@@ -20,22 +20,30 @@ public sealed class Retriever(
     private const int CrossSourceRrfK = 60;
     private const int MaxPerSource = 1000;
 
+    /// <summary>The question's dense and sparse vectors, as the search of these retrieval options needs them.</summary>
+    public Task<EmbedResponse> EmbedQueryAsync(string question, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
+    {
+        var mode = retrieval?.Mode ?? SearchMode.Unspecified;
+        return clock.TimeAsync("embed", () => embedding.EmbedAsync(new EmbedRequest
+        {
+            Texts = { question },
+            InputType = InputType.Query,
+            Model = retrieval?.RetrievalModel ?? "",
+            Dense = mode != SearchMode.Sparse,
+            Sparse = mode != SearchMode.Dense,
+        }, cancellationToken: cancellationToken).ResponseAsync);
+    }
+
+    /// <param name="embedded">The question's vectors when the caller already has them (the answer cache computes them).</param>
     public async Task<List<RetrievedChunk>> RetrieveAsync(string question, IReadOnlyList<Collection> collections,
-        RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
+        RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken, EmbedResponse? embedded = null)
     {
         var settings = options.Value;
         var mode = retrieval?.Mode ?? SearchMode.Unspecified;
         bool dense = mode != SearchMode.Sparse, sparse = mode != SearchMode.Dense;
         int topK = retrieval is { TopK: > 0 } ? (int)retrieval.TopK : settings.TopK;
 
-        var query = await clock.TimeAsync("embed", () => embedding.EmbedAsync(new EmbedRequest
-        {
-            Texts = { question },
-            InputType = InputType.Query,
-            Model = retrieval?.RetrievalModel ?? "",
-            Dense = dense,
-            Sparse = sparse,
-        }, cancellationToken: cancellationToken).ResponseAsync);
+        var query = embedded ?? await EmbedQueryAsync(question, retrieval, clock, cancellationToken);
         var vectorsOfQuery = query.Embeddings[0];
 
         var perSource = await clock.TimeAsync("search", () => Task.WhenAll(collections.Select(async collection =>

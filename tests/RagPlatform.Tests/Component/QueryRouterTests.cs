@@ -53,8 +53,8 @@ public sealed class QueryRouterTests : IAsyncLifetime
         Assert.Equal(Strategy.Rag, answer.Route.Strategy);
         Assert.Contains("AUTO", answer.Route.Reason);
         Assert.Equal("default", Assert.Single(answer.Route.Sources).Source);
-        Assert.Equal(CacheStatus.Bypassed, answer.CacheStatus);
-        Assert.Equal(["route", "embed", "search", "aggregate", "generate"], answer.Timings.Select(t => t.Stage));
+        Assert.Equal(CacheStatus.Miss, answer.CacheStatus);
+        Assert.Equal(["cache", "embed", "cache.semantic", "route", "search", "aggregate", "generate"], answer.Timings.Select(t => t.Stage));
         Assert.Matches("^[0-9a-f]{32}$", answer.TraceId);
     }
 

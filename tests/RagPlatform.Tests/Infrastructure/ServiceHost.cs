@@ -50,7 +50,9 @@ public sealed class ServiceHost : IAsyncDisposable
         Action<WebApplicationBuilder>? configure = null)
     {
         var data = TempDirectory();
-        var app = StandaloneHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        // Settings go in as arguments too: the composition reads some (ConnectionStrings:redis) while registering.
+        var arguments = (settings ?? new Dictionary<string, string?>()).Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}");
+        var app = StandaloneHost.Build(["--urls", "http://127.0.0.1:0", .. arguments], builder =>
         {
             builder.Configuration.AddInMemoryCollection(Defaults(data, settings));
             configure?.Invoke(builder);

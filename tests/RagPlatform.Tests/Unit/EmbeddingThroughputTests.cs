@@ -1,6 +1,7 @@
 using RagPlatform.Embedding.Batching;
 using RagPlatform.Embedding.Caching;
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Redis;
 
 namespace RagPlatform.Tests.Unit;
 

@@ -1,4 +1,4 @@
-namespace RagPlatform.Embedding.Caching;
+namespace RagPlatform.ServiceDefaults.Redis;
 
 /// <summary>
 /// Stops calling a dependency that is failing: after a failure the circuit opens and calls are
