@@ -104,6 +104,13 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
             else
                 logger.LogWarning("Fine-tune job {JobId}: stopped because its claim could not be renewed", claim.JobId);
         }
+        catch (UnavailableException error)
+        {
+            // A dependency that is down fails nothing: the job waits in the queue and resumes later.
+            logger.LogWarning("Fine-tune job {JobId} requeued: {Reason}", claim.JobId, error.Message);
+            await TryRequeueAsync(claim, error.Message);
+            await Task.Delay(options.Value.ClaimDuration, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
         catch (Exception error)
         {
             var (code, message) = error is PlatformException platform ? (platform.Code, platform.Message) : (global::Grpc.Core.StatusCode.Internal, "the trainer failed: " + error.Message);
@@ -146,6 +153,16 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
             job.Job.FinishedAt = Timestamp.FromDateTime(DateTime.UtcNow);
             return true;
         }, [message, JobEvents.StateChanged(state)], claim, CancellationToken.None);
+
+    private async Task TryRequeueAsync(JobClaim claim, string reason)
+    {
+        try
+        {
+            await store.UpdateAsync(claim.Tenant, claim.JobId, job => { job.Job.State = JobState.Queued; return true; },
+                [JobEvents.Message($"waiting to retry: {reason}"), JobEvents.StateChanged(JobState.Queued)], claim, CancellationToken.None);
+        }
+        catch (LostClaimException) { }
+    }
 
     private async Task TryFinishAsync(JobClaim claim, JobState state, Action<StoredJob> change, JobEvent message)
     {
