@@ -67,6 +67,11 @@ public static class EvalAdapterCommand
             var dataset = await FineTuningCalls.UploadAsync(target, new MemoryStream(Encoding.UTF8.GetBytes(pairs)), "beir tune pairs",
                 DatasetKind.RetrievalPairs, baseName, cancellationToken);
             AnsiConsole.MarkupLine($"dataset {dataset.Id}: {dataset.LineCount} pairs, {dataset.Status}");
+            if (dataset.Status != DatasetStatus.Valid)
+            {
+                AnsiConsole.MarkupLine($"[red]the pairs did not validate: {Markup.Escape(string.Join("; ", dataset.Errors.Take(3).Select(e => $"line {e.Line}: {e.Reason}")))}[/]");
+                return 1;
+            }
 
             var reportQueries = BeirDataset.Queries(Path.Combine(folder, "queries-report.jsonl"));
             var reportQrels = BeirDataset.Qrels(Path.Combine(folder, "qrels", "report.tsv"));
@@ -136,6 +141,7 @@ public static class EvalAdapterCommand
     {
         var index = corpus.Select((d, i) => (d.Id, i)).ToDictionary(x => x.Id, x => x.i);
         var lines = new StringBuilder();
+        var seen = new HashSet<string>(StringComparer.Ordinal); // a claim may appear under two ids
         for (int q = 0; q < queries.Count; q++)
         {
             var judged = qrels[queries[q].Id];
@@ -143,7 +149,10 @@ public static class EvalAdapterCommand
                 .Select(id => texts[index[id]]).ToList();
             foreach (var (documentId, grade) in judged)
                 if (grade > 0 && index.TryGetValue(documentId, out var d))
-                    lines.AppendLine(JsonSerializer.Serialize(new { query = queries[q].Text, positive = texts[d], negatives = hard }));
+                {
+                    var line = JsonSerializer.Serialize(new { query = queries[q].Text, positive = texts[d], negatives = hard });
+                    if (seen.Add(line)) lines.AppendLine(line);
+                }
         }
         return lines.ToString();
     }
