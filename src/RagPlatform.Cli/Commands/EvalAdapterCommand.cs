@@ -88,6 +88,7 @@ public static class EvalAdapterCommand
 
             var run = Guid.NewGuid().ToString("N")[..6];
             var results = new List<(long Seed, string Model, double Ndcg, IReadOnlyDictionary<string, double> Metrics)>();
+            var perQuery = new List<double[]>();
             foreach (var seed in parse.GetValue(seeds)!)
             {
                 var hyperparameters = new Hyperparameters();
@@ -106,16 +107,26 @@ public static class EvalAdapterCommand
                     return 1;
                 }
                 var scores = await Score(ended.FineTunedModel);
+                perQuery.Add(scores);
                 results.Add((seed, ended.FineTunedModel, scores.Average(), ended.Metrics));
             }
 
             double mean = results.Average(r => r.Ndcg), gain = mean - baseline.Average();
+            // Per query, the adapters' mean against the base: a paired bootstrap over queries.
+            var differences = reportQueries.Select((_, i) => perQuery.Average(s => s[i]) - baseline[i]).ToArray();
+            var (low, high) = PairedBootstrap.Interval(differences, resamples: 10_000, seed: 1);
+            // Claims whose judged documents no tune claim names: the gain that is not memorised documents.
+            var trainedDocuments = tuneQrels.Values.SelectMany(j => j.Keys).ToHashSet(StringComparer.Ordinal);
+            var unseen = reportQueries.Select((q, i) => (q, i)).Where(x => !reportQrels[x.q.Id].Keys.Any(trainedDocuments.Contains)).Select(x => x.i).ToList();
+            double unseenBase = unseen.Count == 0 ? 0 : unseen.Average(i => baseline[i]);
+            double unseenAdapted = unseen.Count == 0 ? 0 : unseen.Average(i => perQuery.Average(s => s[i]));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     machine = MachineInfo.Describe(), dataset = dataset.Id, queries = reportQueries.Count, base_model = baseName,
                     base_ndcg_at_10 = baseline.Average(), adapters = results.Select(r => new { r.Seed, model = r.Model, ndcg_at_10 = r.Ndcg, job_metrics = r.Metrics }),
-                    mean_ndcg_at_10 = mean, mean_gain = gain,
+                    mean_ndcg_at_10 = mean, mean_gain = gain, gain_interval_95 = new[] { low, high },
+                    unseen_documents = new { queries = unseen.Count, base_ndcg_at_10 = unseenBase, adapters_ndcg_at_10 = unseenAdapted },
                 }));
             else
             {
@@ -128,6 +139,8 @@ public static class EvalAdapterCommand
                         r.Ndcg.ToString("0.0000"), (r.Ndcg - baseline.Average()).ToString("+0.0000;-0.0000"));
                 table.AddRow("[bold]mean of adapters[/]", "", "", mean.ToString("0.0000"), gain.ToString("+0.0000;-0.0000"));
                 AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"mean gain {gain:+0.0000;-0.0000}, paired bootstrap 95% interval over queries [[{low:+0.0000;-0.0000}, {high:+0.0000;-0.0000}]]");
+                AnsiConsole.MarkupLine($"{unseen.Count} report queries whose documents no tune query names: {unseenBase:0.0000} → {unseenAdapted:0.0000} ({unseenAdapted - unseenBase:+0.0000;-0.0000})");
                 AnsiConsole.MarkupLine($"[grey]machine: {Markup.Escape(MachineInfo.Describe())}[/]");
             }
             return 0;
