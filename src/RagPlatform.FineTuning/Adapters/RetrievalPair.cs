@@ -27,15 +27,48 @@ public sealed record RetrievalPair(string Query, string Positive, IReadOnlyList<
     }
 
     /// <summary>
-    /// Splits pairs into training and validation by query, so a query (and its positives) never
-    /// sits on both sides; which queries are held out depends only on the seed.
+    /// Splits pairs into training and validation so that nothing crosses: queries that share a
+    /// positive passage (directly or through other queries) stay on one side together, so the
+    /// validation figure measures passages training never saw. Which groups are held out depends
+    /// only on the seed.
     /// </summary>
     public static (List<RetrievalPair> Train, List<RetrievalPair> Validation) Split(IReadOnlyList<RetrievalPair> pairs, double fraction, long seed)
     {
-        var queries = pairs.Select(p => p.Query).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        new Random(unchecked((int)(seed ^ (seed >> 32)) ^ 0x5eed)).Shuffle(queries);
-        int held = Math.Clamp((int)Math.Round(queries.Length * fraction), 1, Math.Max(1, queries.Length - 1));
-        var validation = queries.Take(held).ToHashSet(StringComparer.Ordinal);
+        var groups = GroupsSharingPositives(pairs);
+        var order = groups.Keys.Order(StringComparer.Ordinal).ToArray();
+        new Random(unchecked((int)(seed ^ (seed >> 32)) ^ 0x5eed)).Shuffle(order);
+        int queries = groups.Values.Sum(g => g.Count);
+        int wanted = Math.Max(1, (int)Math.Round(queries * fraction));
+        var validation = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in order)
+        {
+            if (validation.Count >= wanted || validation.Count + groups[group].Count >= queries) continue;
+            validation.UnionWith(groups[group]);
+        }
         return (pairs.Where(p => !validation.Contains(p.Query)).ToList(), pairs.Where(p => validation.Contains(p.Query)).ToList());
+    }
+
+    /// <summary>Queries joined when they share a positive: group key (its smallest query) → its queries.</summary>
+    private static Dictionary<string, List<string>> GroupsSharingPositives(IReadOnlyList<RetrievalPair> pairs)
+    {
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Find(string x)
+        {
+            while (parent[x] != x) x = parent[x] = parent[parent[x]];
+            return x;
+        }
+        void Union(string a, string b)
+        {
+            string ra = Find(a), rb = Find(b);
+            if (ra != rb) parent[string.CompareOrdinal(ra, rb) < 0 ? rb : ra] = string.CompareOrdinal(ra, rb) < 0 ? ra : rb;
+        }
+        var firstQueryOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            parent.TryAdd(pair.Query, pair.Query);
+            if (firstQueryOf.TryGetValue(pair.Positive, out var other)) Union(pair.Query, other);
+            else firstQueryOf[pair.Positive] = pair.Query;
+        }
+        return parent.Keys.GroupBy(Find, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
     }
 }

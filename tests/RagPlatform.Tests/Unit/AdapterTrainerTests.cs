@@ -111,16 +111,19 @@ public sealed class AdapterTrainerTests
     }
 
     [Fact]
-    public void Held_out_queries_never_appear_in_training_and_the_split_depends_only_on_the_seed()
+    public void Held_out_queries_share_neither_query_nor_positive_with_training_and_the_split_depends_only_on_the_seed()
     {
+        // 40 queries with two positives each; query q's second positive is also query q+1's first,
+        // in chains of four, so queries come in groups of four linked through shared passages.
         var pairs = Enumerable.Range(0, 40).SelectMany(q => new[]
         {
-            new RetrievalPair($"query {q}", $"passage {q}a", []),
+            new RetrievalPair($"query {q}", q % 4 == 0 ? $"passage {q}" : $"passage {q - 1}b", []),
             new RetrievalPair($"query {q}", $"passage {q}b", []),
         }).ToList();
         var (train, validation) = RetrievalPair.Split(pairs, 0.25, seed: 9);
-        Assert.Equal(20, validation.Count); // 10 queries, both of their pairs
+        Assert.Equal(24, validation.Count); // whole groups of four until 10 queries are reached: 12 queries, two pairs each
         Assert.Empty(train.Select(p => p.Query).Intersect(validation.Select(p => p.Query)));
+        Assert.Empty(train.Select(p => p.Positive).Intersect(validation.Select(p => p.Positive)));
         Assert.Equal(validation, RetrievalPair.Split(pairs, 0.25, seed: 9).Validation);
         Assert.NotEqual(validation, RetrievalPair.Split(pairs, 0.25, seed: 10).Validation);
     }
