@@ -18,6 +18,8 @@ public static class Program
                 LaunchCommand.Create(),
                 BenchCommand.Create(),
                 EvalCommand.Create(),
+                DatasetsCommand.Create(),
+                JobsCommand.Create(),
             },
         };
         return root.Parse(args).InvokeAsync();

@@ -29,6 +29,13 @@ public sealed class EmbeddingOptions
     [Range(1, 10_000_000)]
     public int MaxCharactersPerText { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// The FineTuning service's data folder (shared volume), whose registry/ lists the fine-tuned
+    /// query adapters served here as models of their own. Empty: FineTuning:DataDirectory when this
+    /// process also hosts FineTuning, else ".data/finetuning".
+    /// </summary>
+    public string? RegistryDirectory { get; set; }
+
     /// <summary>The local sentence encoder (section "Embedding:UseLite").</summary>
     public UseLiteOptions UseLite { get; set; } = new();
 }

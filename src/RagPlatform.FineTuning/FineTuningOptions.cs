@@ -18,4 +18,12 @@ public sealed class FineTuningOptions
     /// <summary>Longest line, in bytes; a longer line is reported as an error, not stored as valid.</summary>
     [Range(1, 64 * 1024 * 1024)]
     public int MaxLineBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Jobs this process trains at once.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentJobs { get; set; } = 1;
+
+    /// <summary>How long a worker's claim on a job lasts unless renewed; it renews every third of this.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromSeconds(3);
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using RagPlatform.Contracts.Embedding.V1;
+using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Standalone;
 
@@ -27,6 +28,7 @@ public sealed class PlatformTarget : IAsyncDisposable
         if (!string.IsNullOrEmpty(tenant)) headers.Add("x-tenant-id", tenant);
         Router = new QueryRouterService.QueryRouterServiceClient(channel);
         Embedding = new EmbeddingService.EmbeddingServiceClient(channel);
+        FineTuning = new FineTuningService.FineTuningServiceClient(channel);
     }
 
     public Uri Address { get; }
@@ -34,6 +36,7 @@ public sealed class PlatformTarget : IAsyncDisposable
     public Metadata Headers => headers;
     public QueryRouterService.QueryRouterServiceClient Router { get; }
     public EmbeddingService.EmbeddingServiceClient Embedding { get; }
+    public FineTuningService.FineTuningServiceClient FineTuning { get; }
 
     public static PlatformTarget Connect(string endpoint, string? tenant = null) =>
         new(new Uri(endpoint), null, null, tenant);

@@ -19,6 +19,7 @@ public static class EvalCommand
         var command = new Command("eval", "Quality figures measured through the platform.");
         command.Subcommands.Add(CreateRetrieval());
         command.Subcommands.Add(EvalAnswersCommand.Create());
+        command.Subcommands.Add(EvalAdapterCommand.Create());
         return command;
     }
 

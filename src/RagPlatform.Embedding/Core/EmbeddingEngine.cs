@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Embedding.V1;
+using RagPlatform.Embedding.Adapters;
 using RagPlatform.Embedding.Encoders;
 using RagPlatform.Embedding.Sparse;
 using RagPlatform.ServiceDefaults.Errors;
@@ -8,8 +9,29 @@ using RagPlatform.ServiceDefaults.Errors;
 namespace RagPlatform.Embedding.Core;
 
 /// <summary>Validates an Embed request and produces its dense and sparse vectors.</summary>
-public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVectors, IOptions<EmbeddingOptions> options)
+public sealed class EmbeddingEngine(EncoderCatalog catalog, RegisteredAdapters adapters, DenseVectors denseVectors, IOptions<EmbeddingOptions> options)
 {
+    /// <summary>
+    /// The encoder that makes the vectors, and the registered adapter over it when the name is a
+    /// fine-tuned model's; NOT_FOUND for a name neither knows.
+    /// </summary>
+    public (IDenseEncoder Encoder, QueryAdapterModel? Adapter) Resolve(string? name)
+    {
+        if (!string.IsNullOrEmpty(name) && adapters.Find(name, catalog) is { } adapter) return (adapter.Base, adapter);
+        return (catalog.Get(name), null);
+    }
+
+    public Model Describe(string? name)
+    {
+        var (encoder, adapter) = Resolve(name);
+        return adapter?.Description ?? Describe(encoder);
+    }
+
+    /// <summary>Every model served here: the encoders, then the calling tenant's registered adapters.</summary>
+    public IEnumerable<Model> DescribeAll() =>
+        catalog.All.OrderBy(e => e.Name, StringComparer.Ordinal).Select(Describe)
+            .Concat(adapters.List(catalog).OrderBy(m => m.Name, StringComparer.Ordinal));
+
     public async Task<EmbedResponse> EmbedAsync(EmbedRequest request, CancellationToken cancellationToken)
     {
         var limits = options.Value;
@@ -22,19 +44,20 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVe
         Require.That(sparseParameters.K1 >= 0, "sparse_parameters.k1", "must not be negative");
         Require.That(sparseParameters.B <= 1, "sparse_parameters.b", "must be at most 1");
 
-        var encoder = catalog.Get(request.Model);
+        var (encoder, adapter) = Resolve(request.Model);
         bool wantDense = request.Dense || !request.Sparse;
         bool wantSparse = request.Sparse || !request.Dense;
         bool isQuery = request.InputType == InputType.Query;
 
-        using var activity = EmbeddingTelemetry.Source.StartActivity("embed " + encoder.Name);
+        var modelName = adapter?.Description.Name ?? encoder.Name;
+        using var activity = EmbeddingTelemetry.Source.StartActivity("embed " + modelName);
         activity?.SetTag("gen_ai.operation.name", "embeddings");
-        activity?.SetTag("gen_ai.request.model", encoder.Name);
+        activity?.SetTag("gen_ai.request.model", modelName);
         activity?.SetTag("ragplatform.embedding.texts", request.Texts.Count);
 
         var response = new EmbedResponse
         {
-            Model = encoder.Name,
+            Model = modelName,
             EmbeddingSpace = encoder.EmbeddingSpace,
             Dimension = (uint)encoder.Dimension,
             Usage = new Usage(),
@@ -42,8 +65,12 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVe
         IReadOnlyList<Encoders.DenseResult>? dense = null;
         if (wantDense)
         {
+            // An adapter's vectors start as its base model's (cached and batched as those), and
+            // only queries are mapped: documents stay in the base space the index holds.
             (dense, int hits) = await denseVectors.GetAsync(encoder, request.Texts, isQuery, cancellationToken);
             response.CacheHits = (uint)hits;
+            if (adapter is not null && isQuery)
+                dense = dense.Select(d => d with { Vector = adapter.Apply(d.Vector) }).ToList();
         }
         double averageLength = isQuery ? 0 : ResolveAverageLength(request, sparseParameters, wantSparse);
         float k1 = sparseParameters.K1 > 0 ? sparseParameters.K1 : SparseEncoder.DefaultK1;

@@ -1,4 +1,5 @@
 using RagPlatform.ServiceDefaults;
+using RagPlatform.Embedding.Adapters;
 using RagPlatform.Embedding.Caching;
 using RagPlatform.Embedding.Core;
 using RagPlatform.Embedding.Encoders;
@@ -14,6 +15,9 @@ public static class EmbeddingServiceExtensions
     public static IHostApplicationBuilder AddEmbeddingService(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
+        builder.Services.PostConfigure<EmbeddingOptions>(options =>
+            options.RegistryDirectory ??= builder.Configuration["FineTuning:DataDirectory"] ?? ".data/finetuning");
+        builder.Services.AddSingleton<RegisteredAdapters>();
         builder.Services.AddSingleton<IDenseEncoder, HashingEncoder>();
 
         // The local sentence encoder is served only where its weights are; without them the

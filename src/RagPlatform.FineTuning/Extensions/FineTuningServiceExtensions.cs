@@ -1,4 +1,9 @@
+using RagPlatform.Contracts.Embedding.V1;
+using RagPlatform.FineTuning.Executors;
+using RagPlatform.FineTuning.Jobs;
+using RagPlatform.FineTuning.Registry;
 using RagPlatform.ServiceDefaults;
+using RagPlatform.ServiceDefaults.Grpc;
 using RagPlatform.FineTuning.Grpc;
 using RagPlatform.FineTuning.Storage;
 
@@ -6,11 +11,22 @@ namespace RagPlatform.FineTuning.Extensions;
 
 public static class FineTuningServiceExtensions
 {
-    /// <summary>The dataset store and its options; call after AddServiceDefaults.</summary>
+    /// <summary>The Embedding service, which serves the base models adapters are trained on.</summary>
+    public const string EmbeddingService = "embedding";
+
+    /// <summary>Datasets, jobs and their worker, the model registry, and the executors; call after AddServiceDefaults.</summary>
     public static IHostApplicationBuilder AddFineTuningService(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<FineTuningOptions>(FineTuningOptions.Section);
         builder.Services.AddSingleton<DatasetStore>();
+        builder.Services.AddSingleton<IJobStore, FileJobStore>();
+        builder.Services.AddSingleton<IModelRegistry, FileModelRegistry>();
+        builder.Services.AddSingleton<JobCancellations>();
+        builder.Services.AddSingleton<JobManager>();
+        builder.Services.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
+        builder.Services.AddSingleton<IJobExecutor, EmbeddingAdapterExecutor>();
+        builder.Services.AddSingleton<ExecutorCatalog>();
+        builder.Services.AddHostedService<JobWorker>();
         return builder;
     }
 

@@ -1,17 +1,18 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.Contracts.Common.V1;
 using RagPlatform.FineTuning.Datasets;
+using RagPlatform.FineTuning.Jobs;
+using RagPlatform.FineTuning.Registry;
 using RagPlatform.FineTuning.Storage;
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Tenancy;
 
 namespace RagPlatform.FineTuning.Grpc;
 
-/// <summary>
-/// The gRPC face of fine-tuning. Datasets are served here; jobs, checkpoints and the model
-/// registry answer UNIMPLEMENTED (the generated base class does that) until they are built.
-/// </summary>
-public sealed class FineTuningGrpcService(DatasetStore store, IOptions<FineTuningOptions> options)
+/// <summary>The gRPC face of fine-tuning: validates, maps, and calls the dataset store, the job manager and the registry.</summary>
+public sealed class FineTuningGrpcService(DatasetStore store, JobManager jobs, IModelRegistry registry, IOptions<FineTuningOptions> options)
     : FineTuningService.FineTuningServiceBase
 {
     public override async Task<Dataset> UploadDataset(IAsyncStreamReader<UploadDatasetRequest> requestStream, ServerCallContext context)
@@ -69,5 +70,47 @@ public sealed class FineTuningGrpcService(DatasetStore store, IOptions<FineTunin
     {
         Require.NotBlank(request.Id, "id");
         return Task.FromResult(new DeleteDatasetResponse { Deleted = store.Delete(request.Id) });
+    }
+
+    public override Task<Job> CreateJob(CreateJobRequest request, ServerCallContext context) =>
+        jobs.CreateAsync(request, context.CancellationToken);
+
+    public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) =>
+        jobs.GetAsync(request.Id, context.CancellationToken);
+
+    public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context) =>
+        jobs.ListAsync(request, context.CancellationToken);
+
+    public override Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context) =>
+        jobs.CancelAsync(request.Id, context.CancellationToken);
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
+    {
+        await foreach (var e in jobs.WatchAsync(request, context.CancellationToken))
+            await responseStream.WriteAsync(e, context.CancellationToken);
+    }
+
+    public override Task<ListCheckpointsResponse> ListCheckpoints(ListCheckpointsRequest request, ServerCallContext context) =>
+        jobs.ListCheckpointsAsync(request.JobId, context.CancellationToken);
+
+    public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        Require.That(request.PageSize <= 100, "page_size", "must be at most 100");
+        int pageSize = request.PageSize == 0 ? 20 : (int)request.PageSize;
+        var all = (await registry.ListAsync(TenantContext.Require(), context.CancellationToken))
+            .Where(m => request.Kind == ModelKind.Unspecified || m.Kind == request.Kind).ToList();
+        // Names are unique and listed in order, so the last name shown is the position.
+        var page = all.Where(m => string.CompareOrdinal(m.Name, request.PageToken) > 0).Take(pageSize + 1).ToList();
+        var response = new ListModelsResponse();
+        response.Models.Add(page.Take(pageSize));
+        if (page.Count > pageSize) response.NextPageToken = page[pageSize - 1].Name;
+        return response;
+    }
+
+    public override async Task<Model> GetModel(GetModelRequest request, ServerCallContext context)
+    {
+        Require.NotBlank(request.Name, "name");
+        return await registry.GetAsync(TenantContext.Require(), request.Name, context.CancellationToken)
+            ?? throw new NotFoundException($"model '{request.Name}' is not registered");
     }
 }

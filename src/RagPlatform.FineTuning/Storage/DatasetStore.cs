@@ -68,6 +68,9 @@ public sealed class DatasetStore
             .OrderByDescending(d => d.CreatedAt.ToDateTime()).ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>The stored JSONL file of a dataset (which must exist).</summary>
+    public string FilePath(string id) => Path.Combine(TenantDirectory(), id + ".jsonl");
+
     public bool Delete(string id)
     {
         if (!IsWellFormedId(id)) return false;

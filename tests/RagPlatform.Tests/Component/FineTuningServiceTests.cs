@@ -62,7 +62,7 @@ public sealed class FineTuningServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Malformed_uploads_and_unbuilt_rpcs_answer_clearly()
+    public async Task Malformed_uploads_and_requests_answer_clearly()
     {
         using (var call = client.UploadDataset())
         {
@@ -77,6 +77,6 @@ public sealed class FineTuningServiceTests : IAsyncLifetime
             await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => call.ResponseAsync, "header.kind");
         }
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.ListDatasetsAsync(new ListDatasetsRequest { PageToken = "zz" }).ResponseAsync, "page_token");
-        await RpcAssert.FailsAsync(StatusCode.Unimplemented, () => client.CreateJobAsync(new CreateJobRequest()).ResponseAsync);
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.CreateJobAsync(new CreateJobRequest()).ResponseAsync, "base_model");
     }
 }

@@ -32,4 +32,17 @@ public sealed class MeasurementTests
         Assert.Equal(99, stats.P99);
         Assert.Equal(50.5, stats.Mean);
     }
+
+    [Fact]
+    public void The_paired_bootstrap_interval_brackets_the_mean_gain_and_excludes_zero_only_for_a_consistent_gain()
+    {
+        var consistent = Enumerable.Range(0, 100).Select(i => 0.05 + (i % 10 - 4.5) * 0.01).ToArray();
+        var (low, high) = PairedBootstrap.Interval(consistent, 2000, seed: 3);
+        Assert.InRange(consistent.Average(), low, high);
+        Assert.True(low > 0, $"[{low}, {high}]");
+        var noise = Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? 0.3 : -0.3).ToArray();
+        var (noiseLow, noiseHigh) = PairedBootstrap.Interval(noise, 2000, seed: 3);
+        Assert.True(noiseLow < 0 && noiseHigh > 0, $"[{noiseLow}, {noiseHigh}]");
+        Assert.Equal((low, high), PairedBootstrap.Interval(consistent, 2000, seed: 3));
+    }
 }

@@ -1,0 +1,34 @@
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.FineTuning.Jobs;
+
+namespace RagPlatform.FineTuning.Executors;
+
+/// <summary>Trains one family of models (embedding adapters, GGUF chat models, a hosted API's models).</summary>
+public interface IJobExecutor
+{
+    /// <summary>The kind of model it produces.</summary>
+    ModelKind Kind { get; }
+
+    /// <summary>
+    /// Whether it can fine-tune <paramref name="baseModel"/>: null when not its kind of model,
+    /// else a description of the base (dimension, space, backend) for the registered model.
+    /// </summary>
+    Task<Model?> DescribeBaseAsync(string baseModel, CancellationToken cancellationToken);
+
+    /// <summary>The dataset kinds it trains on.</summary>
+    IReadOnlySet<DatasetKind> DatasetKinds { get; }
+
+    /// <summary>Checks the request's hyperparameters and datasets beyond their schema; throws with the field at fault.</summary>
+    Task ValidateAsync(JobInputs inputs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Trains, resuming from <see cref="JobRun.ResumeFrom"/> when set, reporting metrics and writing a
+    /// checkpoint each epoch through <paramref name="run"/>; returns the model to register (its name,
+    /// job and dataset are filled in by the caller).
+    /// </summary>
+    Task<Model> RunAsync(JobRun run, CancellationToken cancellationToken);
+}
+
+/// <summary>What a job trains on: its request and its datasets' files.</summary>
+public sealed record JobInputs(CreateJobRequest Request, string TrainingFile, string? ValidationFile);

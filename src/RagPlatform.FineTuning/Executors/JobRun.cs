@@ -1,0 +1,45 @@
+using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.FineTuning.Jobs;
+
+namespace RagPlatform.FineTuning.Executors;
+
+/// <summary>
+/// An executor's handle on the job it runs: its inputs, the checkpoint to resume from, and fenced
+/// writes of metrics and checkpoints (each refused once the claim is lost).
+/// </summary>
+public sealed class JobRun(IJobStore store, JobClaim claim, JobInputs inputs, CheckpointData? resumeFrom, string artifactDirectory)
+{
+    public JobClaim Claim => claim;
+    public JobInputs Inputs => inputs;
+    public CheckpointData? ResumeFrom => resumeFrom;
+    public string ArtifactDirectory => artifactDirectory;
+    public long Seed => inputs.Request.HasSeed ? inputs.Request.Seed : 0;
+
+    /// <summary>Appends a metrics event and keeps the latest figures on the job.</summary>
+    public Task ReportAsync(ulong step, uint epoch, double? trainLoss, IReadOnlyDictionary<string, double>? validation, CancellationToken cancellationToken) =>
+        store.UpdateAsync(claim.Tenant, claim.JobId, job =>
+        {
+            if (trainLoss is { } loss) job.Job.Metrics["train_loss"] = loss;
+            foreach (var (name, value) in validation ?? new Dictionary<string, double>()) job.Job.Metrics[name] = value;
+            job.Job.Metrics["step"] = step;
+            job.Job.Metrics["epoch"] = epoch;
+            return true;
+        }, [JobEvents.Metrics(step, epoch, trainLoss, validation)], claim, cancellationToken);
+
+    public Task MessageAsync(string text, CancellationToken cancellationToken) =>
+        store.UpdateAsync(claim.Tenant, claim.JobId, _ => true, [JobEvents.Message(text)], claim, cancellationToken);
+
+    public Task SaveCheckpointAsync(uint epoch, ulong step, IReadOnlyDictionary<string, double> metrics, byte[] state, CancellationToken cancellationToken)
+    {
+        var checkpoint = new Checkpoint
+        {
+            Id = $"{claim.JobId}:epoch-{epoch}",
+            JobId = claim.JobId,
+            Epoch = epoch,
+            Step = step,
+            CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+        };
+        foreach (var (name, value) in metrics) checkpoint.Metrics[name] = value;
+        return store.SaveCheckpointAsync(claim, new CheckpointData(checkpoint, state), cancellationToken);
+    }
+}
