@@ -23,7 +23,7 @@ public static class FineTuningServiceExtensions
         builder.Services.AddSingleton<IModelRegistry, FileModelRegistry>();
         builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddSingleton<JobManager>();
-        builder.Services.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
+        builder.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
         builder.Services.AddSingleton<IJobExecutor, EmbeddingAdapterExecutor>();
         builder.Services.AddSingleton<ExecutorCatalog>();
         builder.Services.AddHostedService<JobWorker>();
