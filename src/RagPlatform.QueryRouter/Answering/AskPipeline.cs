@@ -5,7 +5,7 @@ using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Retrieval;
-using RagPlatform.QueryRouter.Sources;
+using RagPlatform.QueryRouter.Routing;
 using RagPlatform.ServiceDefaults.Errors;
 using Route = RagPlatform.Contracts.Query.V1.Route;
 
@@ -16,7 +16,7 @@ namespace RagPlatform.QueryRouter.Answering;
 /// generate a grounded answer, and map its citations back to documents and character ranges.
 /// </summary>
 public sealed class AskPipeline(
-    SourceCollections sources,
+    SourceRouter router,
     Retriever retriever,
     GenerationService.GenerationServiceClient generation,
     IOptions<QueryRouterOptions> options)
@@ -32,7 +32,8 @@ public sealed class AskPipeline(
         Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
         Activity.Current?.SetTag("ragplatform.cache.status", CacheStatus.Bypassed.ToString());
         var clock = new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        var (route, retrieved) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken);
+        var chunks = PassageBudget.Pack(retrieved, c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text), PassageTokenBudget(request.GenerationModel));
         route.Strategy = decision.Strategy;
         route.Reason = decision.Reason;
         route.GenerationModel = request.GenerationModel;
@@ -46,7 +47,7 @@ public sealed class AskPipeline(
     {
         Require.That(request.Retrieval is null || request.Retrieval.TopK <= 1000, "retrieval.top_k", "must be at most 1000");
         var clock = new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken);
         var response = new RetrieveResponse { Route = route };
         response.Passages.Add(chunks.Select((c, i) => ToCitation(i + 1, c, null)));
         response.Timings.Add(clock.Timings);
@@ -54,19 +55,19 @@ public sealed class AskPipeline(
     }
 
     private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
-        IReadOnlyList<string> requestedSources, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
+        IReadOnlyList<string> requestedSources, IReadOnlyList<string> accessTags, RetrievalOptions? retrieval, StageClock clock,
+        CancellationToken cancellationToken)
     {
         Require.NotBlank(question, "question");
         Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
-        var collections = await clock.TimeAsync("route", () => sources.ResolveAsync(requestedSources, cancellationToken));
-        if (collections.Count == 0)
-            throw new FailedPreconditionException("there are no sources to search yet: ingest documents first");
-        var route = new Route { StandaloneQuestion = question, RetrievalModel = retrieval?.RetrievalModel ?? "" };
-        string why = requestedSources.Count > 0 ? "named by the caller" : "all of the tenant's sources (no routing profile yet)";
-        route.Sources.Add(collections.Select(c => new SourceChoice { Source = SourceNames.SourceOf(c.Name)!, Reason = why }));
-        var chunks = await retriever.RetrieveAsync(question, collections, retrieval, clock, cancellationToken);
-        return (route, chunks);
+        var plan = await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken);
+        var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
+        return (plan.Route, chunks);
     }
+
+    /// <summary>Estimated tokens of passages the answering model is given: its own budget if configured, else the default.</summary>
+    private int PassageTokenBudget(string model) =>
+        options.Value.ModelTokenBudgets.TryGetValue(model, out var budget) ? budget : options.Value.PassageTokenBudget;
 
     public async Task<AskResponse> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {

@@ -6,8 +6,10 @@ using RagPlatform.QueryRouter.Answering;
 using RagPlatform.QueryRouter.Grpc;
 using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Retrieval;
+using RagPlatform.QueryRouter.Routing;
 using RagPlatform.QueryRouter.Sources;
 using RagPlatform.ServiceDefaults.Grpc;
+using StackExchange.Redis;
 
 namespace RagPlatform.QueryRouter.Extensions;
 
@@ -25,7 +27,15 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddPlatformClient<VectorSearchService.VectorSearchServiceClient>(VectorSearchService);
         builder.Services.AddPlatformClient<GenerationService.GenerationServiceClient>(GenerationService);
         builder.Services.AddSingleton<CorpusVersions>();
+        builder.Services.AddSingleton<ISourceStore>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
+            ? new RedisSourceStore(redis)
+            : ActivatorUtilities.CreateInstance<FileSourceStore>(sp));
+        builder.Services.AddSingleton<SourceRegistry>();
         builder.Services.AddSingleton<SourceCollections>();
+        builder.Services.AddSingleton<SourceReindexer>();
+        builder.Services.AddSingleton<SourceProfiles>();
+        builder.Services.AddSingleton<QueryEmbedder>();
+        builder.Services.AddSingleton<SourceRouter>();
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddSingleton<Retriever>();
         builder.Services.AddSingleton<AskPipeline>();

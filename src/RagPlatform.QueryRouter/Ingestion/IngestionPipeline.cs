@@ -49,11 +49,11 @@ public sealed class IngestionPipeline(
                 result.Status = DocumentStatus.Unchanged;
                 return result;
             }
-            var model = await sources.ModelAsync(cancellationToken);
+            var model = await sources.ModelAsync(source, cancellationToken);
             var chunks = limits.ChunkWords == 0
                 ? Chunker.Whole(document)
                 : Chunker.Split(document, Math.Min(limits.ChunkWords, Math.Max(16, (int)model.MaxTokens / 2)), limits.ChunkOverlapSentences);
-            var points = await EmbedAsync(source, request, document, chunks, hash, collection.AverageDocumentLength, cancellationToken);
+            var points = await EmbedAsync(source, model.Name, request, document, chunks, hash, collection.AverageDocumentLength, cancellationToken);
             await vectors.UpsertAsync(new UpsertRequest { Collection = collection.Name, Points = { points } }, cancellationToken: cancellationToken);
             await vectors.DeletePointsAsync(new DeletePointsRequest
             {
@@ -82,9 +82,11 @@ public sealed class IngestionPipeline(
     {
         SourceNames.Validate(source, "source");
         Require.NotBlank(documentId, "document_id");
+        var collection = await sources.CollectionOfAsync(source, cancellationToken)
+            ?? throw new NotFoundException($"source '{source}' does not exist");
         var response = await vectors.DeletePointsAsync(new DeletePointsRequest
         {
-            Collection = SourceNames.Collection(source),
+            Collection = collection,
             Filter = StaleChunks(documentId, 0),
         }, cancellationToken: cancellationToken);
         if (response.Deleted > 0) await versions.BumpAsync(source);
@@ -98,7 +100,7 @@ public sealed class IngestionPipeline(
         result.Chunks = 0;
     }
 
-    private async Task<List<Point>> EmbedAsync(string source, IngestRequest request, ParsedDocument document,
+    private async Task<List<Point>> EmbedAsync(string source, string model, IngestRequest request, ParsedDocument document,
         List<Chunk> chunks, string hash, double averageLength, CancellationToken cancellationToken)
     {
         var points = new List<Point>(chunks.Count);
@@ -107,6 +109,7 @@ public sealed class IngestionPipeline(
             var embed = new EmbedRequest
             {
                 InputType = InputType.Document,
+                Model = model,
                 SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
             };
             embed.Texts.Add(batch.Select(c => c.TextOf(document.Text)));

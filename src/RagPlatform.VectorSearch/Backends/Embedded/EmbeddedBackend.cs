@@ -125,6 +125,10 @@ public sealed class EmbeddedBackend : IVectorBackend, IDisposable
         return ValueTask.FromResult(ScoredResult.From(Find(name).State.SearchDense(query, filter, limit, parameters), withVectors));
     }
 
+    public ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors,
+        CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ScrollPage.ById(Find(name).State.Scroll(pageToken, limit, filter), limit, withVectors));
+
     public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
         int limit, bool withVectors, CancellationToken cancellationToken)
     {
