@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Contracts.Vectors.V1;
 using RagPlatform.QueryRouter.Routing;
+using RagPlatform.ServiceDefaults.Errors;
 
 namespace RagPlatform.QueryRouter.Retrieval;
 
@@ -26,6 +27,10 @@ public sealed class Retriever(VectorSearchService.VectorSearchServiceClient vect
         {
             var query = plan.Queries[target.Model];
             var source = target.Source;
+            if (dense && source.EmbeddingSpace.Length > 0 && query.EmbeddingSpace != source.EmbeddingSpace)
+                throw new FailedPreconditionException(
+                    $"retrieval model '{target.Model}' embeds into space '{query.EmbeddingSpace}' but source '{source.Name}' holds '{source.EmbeddingSpace}'; " +
+                    "query with a model of that space, or ReindexSource it into the new one");
             var search = new SearchRequest
             {
                 Collection = source.Collection,

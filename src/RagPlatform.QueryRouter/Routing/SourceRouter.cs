@@ -31,6 +31,8 @@ public sealed class SourceRouter(SourceRegistry registry, SourceProfiles profile
         RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
     {
         SourceValidator.ValidateTags(callerTags, "access_tags");
+        SourceValidator.ValidateFusion(retrieval?.Fusion, "retrieval.fusion");
+        Require.That(retrieval is null || retrieval.CandidateLimit <= 1000, "retrieval.candidate_limit", "must be at most 1000");
         var tags = callerTags.ToHashSet(StringComparer.Ordinal);
         var (candidates, decided) = await clock.TimeAsync("route", () => ChooseExplicitlyAsync(question, requested, tags, cancellationToken));
 

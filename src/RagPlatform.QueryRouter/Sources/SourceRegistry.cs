@@ -46,7 +46,8 @@ public sealed class SourceRegistry(
             return replayed;
         var wanted = request.Source;
         if (await store.GetAsync(tenant, wanted.Name, cancellationToken) is not null)
-            throw new AlreadyExistsException($"source '{wanted.Name}' already exists");
+            return await ReplayAsync(tenant, request.IdempotencyKey, cancellationToken) // a racing create with this key finished first
+                ?? throw new AlreadyExistsException($"source '{wanted.Name}' already exists");
 
         var model = await ModelAsync(wanted.RetrievalModel, "source.retrieval_model", cancellationToken);
         var source = new Source
