@@ -23,11 +23,18 @@ public sealed class RuleMatcher
     {
         var picked = new List<(string, string)>();
         foreach (var (source, test, why) in rules)
-            if (!picked.Exists(p => p.Item1 == source) && test.IsMatch(question))
+            if (!picked.Exists(p => p.Item1 == source) && Matches(test, question))
                 picked.Add((source, why));
         return picked;
     }
 
+    /// <summary>A declared pattern that backtracks without end must not hold a question up: it then does not match.</summary>
+    private static bool Matches(Regex test, string question)
+    {
+        try { return test.IsMatch(question); }
+        catch (RegexMatchTimeoutException) { return false; }
+    }
+
     private static Regex Compile(string pattern) =>
-        new(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(50));
+        new(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 }
