@@ -23,9 +23,9 @@ public static class QueryRouterServiceExtensions
     {
         builder.AddValidatedOptions<QueryRouterOptions>(QueryRouterOptions.Section)
             .Validate(o => Sources.SourceNames.Validate(o.DefaultSource, "QueryRouter:DefaultSource") is not null);
-        builder.Services.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
-        builder.Services.AddPlatformClient<VectorSearchService.VectorSearchServiceClient>(VectorSearchService);
-        builder.Services.AddPlatformClient<GenerationService.GenerationServiceClient>(GenerationService);
+        builder.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
+        builder.AddPlatformClient<VectorSearchService.VectorSearchServiceClient>(VectorSearchService);
+        builder.AddPlatformClient<GenerationService.GenerationServiceClient>(GenerationService);
         builder.Services.AddSingleton<CorpusVersions>();
         builder.Services.AddSingleton<ISourceStore>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
             ? new RedisSourceStore(redis)

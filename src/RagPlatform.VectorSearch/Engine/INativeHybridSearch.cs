@@ -27,5 +27,5 @@ public interface INativeHybridSearch
 {
     bool FusesNatively(CollectionSpec spec, Contracts.Vectors.V1.Fusion? fusion);
 
-    ValueTask<IReadOnlyList<ScoredResult>> SearchHybridAsync(string name, HybridQuery query, CancellationToken cancellationToken);
+    ValueTask<SearchHits> SearchHybridAsync(string name, HybridQuery query, CancellationToken cancellationToken);
 }

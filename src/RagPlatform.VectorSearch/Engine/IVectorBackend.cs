@@ -20,6 +20,12 @@ public sealed record ScrollPage(IReadOnlyList<Point> Points, string NextPageToke
         new(page.Select(p => p.ToPoint(withVectors)).ToList(), page.Count == limit ? page[^1].Id : "");
 }
 
+/// <summary>
+/// A dense (or fused) result list, and whether every candidate was scored exactly: false when an
+/// approximate index may have left some out.
+/// </summary>
+public sealed record SearchHits(IReadOnlyList<ScoredResult> Hits, bool Exact);
+
 /// <summary>A collection's description and statistics.</summary>
 public sealed record CollectionInfo(CollectionSpec Spec, long PointsCount, double AverageDocumentLength, long MemoryBytes);
 
@@ -42,7 +48,7 @@ public interface IVectorBackend
     ValueTask<long> UpsertAsync(string name, IReadOnlyList<Point> points, CancellationToken cancellationToken);
     ValueTask<long> DeletePointsAsync(string name, IReadOnlyList<string> ids, Filter? filter, CancellationToken cancellationToken);
     ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken);
-    ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken);
+    ValueTask<SearchHits> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken);
     /// <summary>One page of points with payloads (vectors on request), in the backend's stable order; empty token starts.</summary>
     ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors, CancellationToken cancellationToken);
     ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter, int limit, bool withVectors, CancellationToken cancellationToken);

@@ -61,19 +61,22 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
         activity?.SetTag("ragplatform.vectors.mode", dense && sparse ? "hybrid" : dense ? "dense" : "sparse");
 
         IReadOnlyList<(Point Point, float Score, float? Dense, float? Sparse)> ranked;
+        bool exact = true; // sparse scoring is always exhaustive; only a dense list may be approximate
         int candidates = request.CandidateLimit > 0 ? Math.Max((int)request.CandidateLimit, window) : Math.Max(100, window);
         if (dense && sparse && backend is INativeHybridSearch native && native.FusesNatively(spec, request.Fusion))
         {
             // One round trip; the backend computes exactly what ScoreFusion would, without per-list scores.
             var fused = await native.SearchHybridAsync(spec.Name, new HybridQuery(request.Dense, request.Sparse!, request.Filter,
                 request.Fusion, candidates, window, request.Params, request.WithVectors), cancellationToken);
-            ranked = fused.Select(h => (h.Point, h.Score, (float?)null, (float?)null)).ToList();
+            exact = fused.Exact;
+            ranked = fused.Hits.Select(h => (h.Point, h.Score, (float?)null, (float?)null)).ToList();
         }
         else if (dense && sparse)
         {
             var denseTask = backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, candidates, request.Params, request.WithVectors, cancellationToken);
             var sparseHits = await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, candidates, request.WithVectors, cancellationToken);
-            var denseHits = await denseTask;
+            var (denseHits, denseExact) = await denseTask;
+            exact = denseExact;
             var points = denseHits.Concat(sparseHits).GroupBy(h => h.Point.Id).ToDictionary(g => g.Key, g => g.First().Point);
             ranked = ScoreFusion.Fuse(
                     denseHits.Select(h => (h.Point.Id, h.Score)).ToList(),
@@ -84,13 +87,15 @@ public sealed class VectorSearchEngine(IVectorBackend backend, IOptions<VectorSe
         }
         else
         {
-            var hits = dense
-                ? await backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, window, request.Params, request.WithVectors, cancellationToken)
-                : await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, window, request.WithVectors, cancellationToken);
+            IReadOnlyList<ScoredResult> hits;
+            if (dense)
+                (hits, exact) = await backend.SearchDenseAsync(spec.Name, request.Dense, request.Filter, window, request.Params, request.WithVectors, cancellationToken);
+            else
+                hits = await backend.SearchSparseAsync(spec.Name, request.Sparse!, request.Filter, window, request.WithVectors, cancellationToken);
             ranked = hits.Select(h => (h.Point, h.Score, dense ? h.Score : (float?)null, dense ? null : (float?)h.Score)).ToList();
         }
 
-        var response = new SearchResponse { Exact = true };
+        var response = new SearchResponse { Exact = exact };
         foreach (var (point, score, denseScore, sparseScore) in ranked.Skip((int)request.Offset).Take(limit))
         {
             if (request.HasScoreThreshold && score < request.ScoreThreshold)

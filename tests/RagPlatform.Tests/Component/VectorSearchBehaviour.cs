@@ -137,6 +137,8 @@ public abstract class VectorSearchBehaviour : IAsyncLifetime
             var filter = q % 2 == 0 ? null : new Filter { MustNot = { new Condition { Field = new FieldCondition { Key = "group", Match = new MatchValue { Integer = 0 } } } } };
             var approximate = await client.SearchAsync(new SearchRequest { Collection = "graph", Dense = { query }, Filter = filter, Limit = 10 });
             var exact = await client.SearchAsync(new SearchRequest { Collection = "graph", Dense = { query }, Filter = filter, Limit = 10, Params = new SearchParams { Exact = true } });
+            Assert.False(approximate.Exact, "a graph search over 1,500 points is reported as approximate");
+            Assert.True(exact.Exact, "a forced full scan is reported as exact");
             var truth = exact.Points.Select(p => p.Id).ToHashSet();
             recall += approximate.Points.Count(p => truth.Contains(p.Id)) / 10.0;
             if (filter is not null) Assert.All(approximate.Points, p => Assert.True(FilterEvaluator.Matches(filter, p.Id, points.Single(x => x.Id == p.Id).Payload)));
@@ -154,6 +156,7 @@ public abstract class VectorSearchBehaviour : IAsyncLifetime
         Assert.Equal(4ul, (await client.CountAsync(new CountRequest { Collection = "deletes" })).Count);
         var hits = await client.SearchAsync(new SearchRequest { Collection = "deletes", Dense = { Vector(1) }, Limit = 10 });
         Assert.DoesNotContain(hits.Points, p => p.Id is "p0" or "p1" or "p2");
+        Assert.True(hits.Exact, "a collection this small is scanned exactly");
     }
 
     protected async Task CollectionsAreScopedByTenant()

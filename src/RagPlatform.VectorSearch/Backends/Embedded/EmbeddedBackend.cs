@@ -119,10 +119,11 @@ public sealed class EmbeddedBackend : IVectorBackend, IDisposable
     public ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Find(name).State.Count(filter));
 
-    public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
+    public ValueTask<SearchHits> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        return ValueTask.FromResult(ScoredResult.From(Find(name).State.SearchDense(query, filter, limit, parameters), withVectors));
+        var hits = Find(name).State.SearchDense(query, filter, limit, parameters, out bool exact);
+        return ValueTask.FromResult(new SearchHits(ScoredResult.From(hits, withVectors), exact));
     }
 
     public ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors,

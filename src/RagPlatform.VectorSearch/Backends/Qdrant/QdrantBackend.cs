@@ -156,7 +156,7 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         return await CountAsync(collection, name, QdrantFilters.Translate(filter), activity, cancellationToken);
     }
 
-    public async ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
+    public async ValueTask<SearchHits> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
         var collection = QdrantName(name);
@@ -164,7 +164,8 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         using var activity = QdrantTelemetry.Start("query", collection);
         var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/query"),
             QdrantQueries.Dense(query, filter, limit, parameters, withVectors), name, "dense", activity, cancellationToken);
-        return QdrantScoredPoints.Read(result, withVectors, spec.Dense?.Distance == Distance.Euclid ? -1f : 1f);
+        // Qdrant does not say whether its graph was used, so only a forced full scan is reported exact.
+        return new SearchHits(QdrantScoredPoints.Read(result, withVectors, spec.Dense?.Distance == Distance.Euclid ? -1f : 1f), parameters?.Exact == true);
     }
 
     public async ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
@@ -194,13 +195,13 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
     public bool FusesNatively(CollectionSpec spec, Contracts.Vectors.V1.Fusion? fusion) =>
         spec.Dense is not null && spec.Sparse is not null && QdrantFusion.IsNative(fusion);
 
-    public async ValueTask<IReadOnlyList<ScoredResult>> SearchHybridAsync(string name, HybridQuery query, CancellationToken cancellationToken)
+    public async ValueTask<SearchHits> SearchHybridAsync(string name, HybridQuery query, CancellationToken cancellationToken)
     {
         var collection = QdrantName(name);
         using var activity = QdrantTelemetry.Start("query", collection);
         var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/query"),
             QdrantQueries.Hybrid(query), name, "fusion", activity, cancellationToken);
-        return QdrantScoredPoints.Read(result, query.WithVectors, QdrantFusion.ScoreFactor(query.Fusion));
+        return new SearchHits(QdrantScoredPoints.Read(result, query.WithVectors, QdrantFusion.ScoreFactor(query.Fusion)), query.Parameters?.Exact == true);
     }
 
     private static string QdrantName(string name) => QdrantCollectionNames.For(TenantContext.Require(), name);

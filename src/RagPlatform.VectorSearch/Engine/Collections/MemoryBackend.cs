@@ -58,10 +58,11 @@ public sealed class MemoryBackend : IVectorBackend
     public ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Find(name).Count(filter));
 
-    public ValueTask<IReadOnlyList<ScoredResult>> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
+    public ValueTask<SearchHits> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter,
         int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken)
     {
-        return ValueTask.FromResult(ScoredResult.From(Find(name).SearchDense(query, filter, limit, parameters), withVectors));
+        var hits = Find(name).SearchDense(query, filter, limit, parameters, out bool exact);
+        return ValueTask.FromResult(new SearchHits(ScoredResult.From(hits, withVectors), exact));
     }
 
     public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,

@@ -142,7 +142,10 @@ public sealed class MemoryCollection(CollectionSpec spec)
     /// points (exact over those is then cheaper and never misses); otherwise the HNSW graph, with
     /// the filter applied as it walks.
     /// </summary>
-    public List<(StoredPoint Point, float Score)> SearchDense(IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters = null)
+    public List<(StoredPoint Point, float Score)> SearchDense(IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters = null) =>
+        SearchDense(query, filter, limit, parameters, out _);
+
+    public List<(StoredPoint Point, float Score)> SearchDense(IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters, out bool exact)
     {
         var distance = Spec.Dense!.Distance;
         var prepared = DenseSpace.Prepare(distance, query);
@@ -150,7 +153,7 @@ public sealed class MemoryCollection(CollectionSpec spec)
         try
         {
             int threshold = Spec.Dense.Hnsw is { FullScanThreshold: > 0 } ? (int)Spec.Dense.Hnsw.FullScanThreshold : DefaultFullScanThreshold;
-            bool exact = parameters?.Exact == true || hnsw is null || slotById.Count <= threshold;
+            exact = parameters?.Exact == true || hnsw is null || slotById.Count <= threshold;
             HashSet<int>? admitted = null;
             if (!exact && filter is not null)
             {
