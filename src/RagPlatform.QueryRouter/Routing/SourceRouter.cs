@@ -44,7 +44,7 @@ public sealed class SourceRouter(SourceRegistry registry, SourceProfiles profile
         if (!decided)
             candidates = await clock.TimeAsync("profile", () => ByProfileAsync(candidates, queries, ModelOf, cancellationToken));
 
-        var route = new Route { StandaloneQuestion = question, RetrievalModel = overrideModel };
+        var route = new Route { StandaloneQuestion = question, RetrievalModel = string.Join(",", candidates.Select(c => ModelOf(c.Source)).Distinct()) };
         route.Sources.Add(candidates.Select(c => new SourceChoice { Source = c.Source.Name, Reason = c.Reason, Score = c.Score }));
         Activity.Current?.SetTag("ragplatform.route.sources", string.Join(",", candidates.Select(c => c.Source.Name)));
         return new RoutePlan(route, candidates.Select(c => new SearchTarget(c.Source, ModelOf(c.Source))).ToList(), queries);

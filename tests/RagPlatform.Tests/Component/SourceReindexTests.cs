@@ -77,7 +77,9 @@ public sealed class SourceReindexTests : IClassFixture<UseLiteWeights>, IAsyncLi
         Assert.Equal(reindexed.EmbeddingSpace, collection.EmbeddingSpace);
         Assert.Equal(512u, collection.Dense.Dimension);
 
-        Assert.Equal("book-7", (await FindNeedleAsync()).Passages[0].DocumentId);
+        var after = await FindNeedleAsync();
+        Assert.Equal("book-7", after.Passages[0].DocumentId);
+        Assert.Equal("use-lite", after.Route.RetrievalModel);
         Assert.Equal("book-7", (await FindNeedleAsync("use-lite")).Passages[0].DocumentId);
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => FindNeedleAsync("hashing-v1"));
 
