@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Query.V1;
@@ -72,10 +73,19 @@ public sealed class SourceProfiles(
         var firstChunks = new Filter { Must = { new Condition { Field = new FieldCondition { Key = "chunk_index", Match = new MatchValue { Integer = 0 } } } } };
         do
         {
-            var page = await vectors.ScrollAsync(new ScrollRequest
+            ScrollResponse page;
+            try
             {
-                Collection = collection, Filter = firstChunks, Limit = (uint)Math.Min(256, limit - seen), PageToken = token, WithVectors = true,
-            }, cancellationToken: cancellationToken);
+                page = await vectors.ScrollAsync(new ScrollRequest
+                {
+                    Collection = collection, Filter = firstChunks, Limit = (uint)Math.Min(256, limit - seen), PageToken = token, WithVectors = true,
+                }, cancellationToken: cancellationToken);
+            }
+            catch (RpcException error) when (error.StatusCode == StatusCode.NotFound)
+            {
+                // Dropped by a delete or a finished reindex since the source was read: the next route reads it afresh.
+                return null;
+            }
             foreach (var point in page.Points)
             {
                 if (point.Dense.Count == 0) continue;
