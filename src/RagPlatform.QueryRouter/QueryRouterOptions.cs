@@ -44,6 +44,17 @@ public sealed class QueryRouterOptions
     [Range(0, 8)]
     public int ChunkOverlapSentences { get; set; } = 1;
 
+    /// <summary>Most chunks one document may make; a longer one is refused (split it), so each is written in one upsert.</summary>
+    [Range(1, 10_000)]
+    public int MaxChunksPerDocument { get; set; } = 2_000;
+
+    /// <summary>
+    /// Documents of one Ingest stream worked on at once (in order for any one document id), so that
+    /// one document's round trips overlap another's model time and Embed calls can be merged.
+    /// </summary>
+    [Range(1, 64)]
+    public int IngestConcurrency { get; set; } = 4;
+
     /// <summary>Chunks per Embed call.</summary>
     [Range(1, 1024)]
     public int EmbedBatchSize { get; set; } = 64;

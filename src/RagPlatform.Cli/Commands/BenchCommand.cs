@@ -26,6 +26,7 @@ public static class BenchCommand
         command.Subcommands.Add(Create("ask", "A whole Ask over the sample corpus (retrieval and extractive answer).", 500, AskAsync));
         command.Subcommands.Add(BenchAnnCommand.Create());
         command.Subcommands.Add(BenchEmbedCommand.Create());
+        command.Subcommands.Add(BenchIngestCommand.Create());
         return command;
     }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Text.Json;
-using Google.Protobuf;
 using RagPlatform.Cli.Client;
 using RagPlatform.Cli.Measurement;
 using RagPlatform.Contracts.Query.V1;
@@ -113,14 +112,8 @@ public static class EvalCommand
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask($"Ingesting {documents.Count} documents", maxValue: documents.Count);
-            response = await Ingestor.IngestAsync(target, documents.Select(d => new IngestRequest
-            {
-                Source = source,
-                DocumentId = d.Id,
-                Title = d.Title,
-                ContentType = "text/plain",
-                Content = ByteString.CopyFromUtf8(string.IsNullOrEmpty(d.Title) ? d.Text : whole ? $"{d.Title}. {d.Text}" : $"{d.Title}\n\n{d.Text}"),
-            }), _ => task.Increment(1), cancellationToken);
+            response = await Ingestor.IngestAsync(target, documents.Select(d => BeirDataset.ToIngestRequest(d, source, whole)),
+                _ => task.Increment(1), cancellationToken);
         });
         if (response!.Failed > 0)
             AnsiConsole.MarkupLine($"[yellow]{response.Failed} documents failed to ingest; first: {Markup.Escape(response.Results.First(r => r.Status == DocumentStatus.Failed).Error.Message)}[/]");

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Google.Protobuf;
+using RagPlatform.Contracts.Query.V1;
 
 namespace RagPlatform.Cli.Measurement;
 
@@ -24,6 +26,20 @@ public static class BeirDataset
             using var json = JsonDocument.Parse(line);
             return new BeirQuery(json.RootElement.GetProperty("_id").GetString()!, json.RootElement.GetProperty("text").GetString()!);
         }).ToList();
+
+    /// <summary>
+    /// A corpus document as plain text for Ingest: the title as its own paragraph, or, whole, as the
+    /// first sentence (one chunk per document).
+    /// </summary>
+    public static IngestRequest ToIngestRequest(BeirDocument document, string source, bool whole) => new()
+    {
+        Source = source,
+        DocumentId = document.Id,
+        Title = document.Title,
+        ContentType = "text/plain",
+        Content = ByteString.CopyFromUtf8(string.IsNullOrEmpty(document.Title) ? document.Text
+            : whole ? $"{document.Title}. {document.Text}" : $"{document.Title}\n\n{document.Text}"),
+    };
 
     /// <summary>query id → (document id → grade).</summary>
     public static Dictionary<string, Dictionary<string, int>> Qrels(string path)

@@ -78,6 +78,20 @@ public sealed class EmbeddingEngine(EncoderCatalog catalog, DenseVectors denseVe
         return response;
     }
 
+    /// <summary>Each text's tokens as the model cuts them, under the same request limits as Embed.</summary>
+    public CountTokensResponse CountTokens(CountTokensRequest request)
+    {
+        var limits = options.Value;
+        Require.Count(request.Texts.Count, 1, limits.MaxTextsPerRequest, "texts");
+        for (int i = 0; i < request.Texts.Count; i++)
+            Require.MaxLength(request.Texts[i], limits.MaxCharactersPerText, $"texts[{i}]");
+        var encoder = catalog.Get(request.Model);
+        var response = new CountTokensResponse { Model = encoder.Name, MaxTokens = (uint)encoder.MaxTokens };
+        foreach (var text in request.Texts)
+            response.TokenCounts.Add((uint)encoder.CountTokens(text));
+        return response;
+    }
+
     public Model Describe(IDenseEncoder encoder) => new()
     {
         Name = encoder.Name,

@@ -19,6 +19,8 @@ public sealed class HashingEncoder : IDenseEncoder
     public int MaxTokens => 512;
     public string Backend => "hashing";
 
+    public int CountTokens(string text) => TextAnalyzer.Terms(text).Count;
+
     public IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery)
     {
         var results = new DenseResult[texts.Count];

@@ -13,6 +13,13 @@ public interface IDenseEncoder
     int MaxTokens { get; }
     string Backend { get; }
 
+    /// <summary>
+    /// The tokens a text makes for this model, counted as <see cref="Encode"/> counts them, so a text
+    /// of at most <see cref="MaxTokens"/> is encoded whole. Encoders with a tokenizer of their own
+    /// answer without encoding; by default the text is encoded.
+    /// </summary>
+    int CountTokens(string text) => Encode([text], isQuery: false)[0].TokenCount;
+
     /// <summary>Encodes a batch; one result per text, in order, L2-normalised.</summary>
     IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery);
 

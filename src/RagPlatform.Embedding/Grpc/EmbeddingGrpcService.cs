@@ -12,6 +12,9 @@ public sealed class EmbeddingGrpcService(EmbeddingEngine engine, EncoderCatalog 
     public override Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context) =>
         engine.EmbedAsync(request, context.CancellationToken);
 
+    public override Task<CountTokensResponse> CountTokens(CountTokensRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.CountTokens(request));
+
     public override Task<Model> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(engine.Describe(catalog.Get(request.Model)));
 

@@ -37,6 +37,7 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddSingleton<QueryEmbedder>();
         builder.Services.AddSingleton<SourceRouter>();
         builder.Services.AddSingleton<IngestionPipeline>();
+        builder.Services.AddSingleton<IngestStream>();
         builder.Services.AddSingleton<Retriever>();
         builder.Services.AddSingleton<AskPipeline>();
         return builder;

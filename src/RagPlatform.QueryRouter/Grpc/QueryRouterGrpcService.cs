@@ -7,26 +7,11 @@ using RagPlatform.QueryRouter.Sources;
 namespace RagPlatform.QueryRouter.Grpc;
 
 /// <summary>The front door's gRPC face: validates, maps, and calls the pipelines and the source registry.</summary>
-public sealed class QueryRouterGrpcService(IngestionPipeline ingestion, AskPipeline ask, SourceRegistry sources, SourceReindexer reindexer)
-    : QueryRouterService.QueryRouterServiceBase
+public sealed class QueryRouterGrpcService(IngestStream ingestStream, IngestionPipeline ingestion, AskPipeline ask, SourceRegistry sources,
+    SourceReindexer reindexer) : QueryRouterService.QueryRouterServiceBase
 {
-    public override async Task<IngestResponse> Ingest(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context)
-    {
-        var response = new IngestResponse();
-        uint index = 0;
-        await foreach (var document in requestStream.ReadAllAsync(context.CancellationToken))
-        {
-            var result = await ingestion.IngestAsync(document, index++, context.CancellationToken);
-            response.Results.Add(result);
-            switch (result.Status)
-            {
-                case DocumentStatus.Indexed: response.Indexed++; break;
-                case DocumentStatus.Unchanged: response.Unchanged++; break;
-                default: response.Failed++; break;
-            }
-        }
-        return response;
-    }
+    public override Task<IngestResponse> Ingest(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context) =>
+        ingestStream.IngestAsync(requestStream, context.CancellationToken);
 
     public override async Task<DeleteDocumentResponse> DeleteDocument(DeleteDocumentRequest request, ServerCallContext context) =>
         new() { DeletedChunks = await ingestion.DeleteAsync(request.Source, request.DocumentId, context.CancellationToken) };

@@ -3,7 +3,11 @@ using RagPlatform.Text;
 
 namespace RagPlatform.QueryRouter.Ingestion;
 
-/// <summary>The payload each chunk point carries: where it came from, its text and its sentences.</summary>
+/// <summary>
+/// The payload each chunk point carries: where it came from (source, document, title, section path,
+/// the caller's metadata), which ingest wrote it (generation, content hash), its character range
+/// within the document's text, its text and its sentences (relative to the chunk).
+/// </summary>
 public static class ChunkPayload
 {
     public const string Source = "source";
@@ -11,6 +15,7 @@ public static class ChunkPayload
     public const string Title = "title";
     public const string Section = "section";
     public const string ChunkIndex = "chunk_index";
+    public const string Generation = "generation";
     public const string StartChar = "start_char";
     public const string EndChar = "end_char";
     public const string ContentHash = "content_hash";
@@ -19,7 +24,7 @@ public static class ChunkPayload
     public const string Metadata = "meta";
 
     public static Struct Create(string source, string documentId, string title, Chunk chunk, string documentText,
-        string contentHash, Struct? metadata)
+        string contentHash, long generation, Struct? metadata)
     {
         var sentences = new ListValue();
         foreach (var s in chunk.Sentences)
@@ -36,6 +41,7 @@ public static class ChunkPayload
                 [Title] = Value.ForString(title),
                 [Section] = Value.ForString(chunk.SectionPath),
                 [ChunkIndex] = Value.ForNumber(chunk.Index),
+                [Generation] = Value.ForNumber(generation),
                 [StartChar] = Value.ForNumber(chunk.Start),
                 [EndChar] = Value.ForNumber(chunk.End),
                 [ContentHash] = Value.ForString(contentHash),

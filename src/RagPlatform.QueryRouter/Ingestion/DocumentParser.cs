@@ -1,36 +1,70 @@
 using System.Text;
+using RagPlatform.QueryRouter.Ingestion.Parsing;
 using RagPlatform.ServiceDefaults.Errors;
 
 namespace RagPlatform.QueryRouter.Ingestion;
 
 /// <summary>
-/// Turns a document's bytes into text and prose blocks. Plain text splits at blank lines;
-/// Markdown also tracks headings as the section path of what follows them. Block ranges index
-/// the decoded text itself, so citations point at exact characters of the original.
+/// Turns a document's bytes into text and blocks, by content type: plain text and Markdown are
+/// their own text; HTML, PDF and DOCX are reduced to an extracted text that block ranges index.
+/// A file that cannot be read fails alone, as INVALID_ARGUMENT on `content` saying why.
 /// </summary>
 public static class DocumentParser
 {
     public const string PlainText = "text/plain";
     public const string Markdown = "text/markdown";
+    public const string Html = "text/html";
+    public const string Pdf = "application/pdf";
+    public const string Docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
+    public static readonly IReadOnlyList<string> Supported = [PlainText, Markdown, Html, Pdf, Docx];
+
+    /// <summary>The MIME type without parameters when given, else guessed from the file name's extension.</summary>
     public static string ResolveContentType(string contentType, string fileName)
     {
         if (!string.IsNullOrWhiteSpace(contentType))
-            return contentType.Split(';')[0].Trim().ToLowerInvariant();
-        return Path.GetExtension(fileName).ToLowerInvariant() switch
-        {
-            ".md" or ".markdown" => Markdown,
-            ".html" or ".htm" => "text/html",
-            ".pdf" => "application/pdf",
-            ".docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            _ => PlainText,
-        };
+            return contentType.Split(';')[0].Trim().ToLowerInvariant() switch
+            {
+                "text/x-markdown" => Markdown,
+                "application/xhtml+xml" => Html,
+                var type => type,
+            };
+        return ContentTypeOf(fileName) ?? PlainText;
     }
+
+    /// <summary>The content type a file name's extension stands for; null when it is not one the router reads.</summary>
+    public static string? ContentTypeOf(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
+    {
+        ".txt" or ".text" => PlainText,
+        ".md" or ".markdown" => Markdown,
+        ".html" or ".htm" or ".xhtml" => Html,
+        ".pdf" => Pdf,
+        ".docx" => Docx,
+        _ => null,
+    };
 
     public static ParsedDocument Parse(ReadOnlySpan<byte> content, string contentType, string title)
     {
-        if (contentType is not (PlainText or Markdown))
-            throw new InvalidArgumentException("content_type", $"'{contentType}' is not supported yet; send text/plain or text/markdown");
+        var document = contentType switch
+        {
+            PlainText => TextDocumentParser.PlainText(Decode(content), title),
+            Markdown => TextDocumentParser.Markdown(Decode(content), title),
+            Html => Read("HTML", content.ToArray(), bytes => HtmlDocumentParser.Parse(bytes, title)),
+            Pdf => Read("PDF", content.ToArray(), bytes => PdfDocumentParser.Parse(bytes, title)),
+            Docx => content.StartsWith(OleSignature)
+                ? throw new InvalidArgumentException("content", "is an encrypted or legacy (.doc) Office file, not a DOCX package; send it decrypted, as .docx")
+                : Read("DOCX", content.ToArray(), bytes => DocxDocumentParser.Parse(new MemoryStream(bytes, writable: false), title)),
+            _ => throw new InvalidArgumentException("content_type", $"'{contentType}' is not supported; send one of {string.Join(", ", Supported)}"),
+        };
+        if (!document.Prose.Any())
+            throw new InvalidArgumentException("content", contentType == Pdf
+                ? "holds no extractable text (a scanned PDF needs text recognition first)"
+                : "holds no text");
+        return document;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> content)
+    {
         string text;
         try
         {
@@ -40,85 +74,35 @@ public static class DocumentParser
         {
             throw new InvalidArgumentException("content", "is not valid UTF-8 text");
         }
-        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
-        var blocks = contentType == Markdown ? MarkdownBlocks(text, ref title) : PlainBlocks(text);
-        if (blocks.Count == 0)
-            throw new InvalidArgumentException("content", "holds no text");
-        return new ParsedDocument(text, title, blocks);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
     }
 
-    private static List<Block> PlainBlocks(string text)
+    /// <summary>
+    /// Runs a binary format's reader. Its failures on a damaged or hostile file are the file's fault,
+    /// so they become the document's INVALID_ARGUMENT rather than an internal error.
+    /// </summary>
+    private static ParsedDocument Read(string format, byte[] content, Func<byte[], ParsedDocument> read)
     {
-        var blocks = new List<Block>();
-        foreach (var (start, end, _) in Lines(text).GroupParagraphs())
-            blocks.Add(new Block(start, end, ""));
-        return blocks;
-    }
-
-    private static List<Block> MarkdownBlocks(string text, ref string title)
-    {
-        var blocks = new List<Block>();
-        var headings = new List<string>();
-        var lines = Lines(text).ToList();
-        var prose = new List<(int Start, int End, bool Blank)>();
-        void Flush()
+        try
         {
-            foreach (var (start, end, _) in prose.GroupParagraphs())
-                blocks.Add(new Block(start, end, string.Join(" > ", headings)));
-            prose.Clear();
+            return read(content);
         }
-        foreach (var line in lines)
+        catch (UglyToad.PdfPig.Exceptions.PdfDocumentEncryptedException)
         {
-            var content = text.AsSpan(line.Start, line.End - line.Start).TrimStart();
-            int level = 0;
-            while (level < content.Length && content[level] == '#') level++;
-            if (level is >= 1 and <= 6 && (content.Length == level || content[level] == ' '))
-            {
-                Flush();
-                var heading = content[level..].Trim().TrimEnd('#').Trim().ToString();
-                if (headings.Count >= level) headings.RemoveRange(level - 1, headings.Count - level + 1);
-                while (headings.Count < level - 1) headings.Add("");
-                headings.Add(heading);
-                if (level == 1 && string.IsNullOrWhiteSpace(title)) title = heading;
-                continue;
-            }
-            prose.Add(line);
+            throw new InvalidArgumentException("content", "is an encrypted PDF; send it decrypted");
         }
-        Flush();
-        return blocks;
-    }
-
-    /// <summary>Each line's range (without its line break) and whether it is blank.</summary>
-    private static IEnumerable<(int Start, int End, bool Blank)> Lines(string text)
-    {
-        int start = 0;
-        while (start <= text.Length)
+        catch (Exception error) when (error is not (OperationCanceledException or PlatformException or OutOfMemoryException))
         {
-            int newline = text.IndexOf('\n', start);
-            int end = newline < 0 ? text.Length : newline;
-            int trimmedEnd = end > start && text[end - 1] == '\r' ? end - 1 : end;
-            yield return (start, trimmedEnd, text.AsSpan(start, trimmedEnd - start).IsWhiteSpace());
-            if (newline < 0) yield break;
-            start = newline + 1;
+            throw new InvalidArgumentException("content", $"is not a readable {format} file ({error.GetType().Name}: {FirstLine(error.Message)})");
         }
     }
 
-    /// <summary>Merges consecutive non-blank lines into paragraphs.</summary>
-    private static IEnumerable<(int Start, int End, bool Blank)> GroupParagraphs(this IEnumerable<(int Start, int End, bool Blank)> lines)
+    /// <summary>Encrypted Office documents (and legacy .doc) are OLE compound files, not the zip package a DOCX is.</summary>
+    private static ReadOnlySpan<byte> OleSignature => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+    private static string FirstLine(string message)
     {
-        int? start = null;
-        int end = 0;
-        foreach (var line in lines)
-        {
-            if (line.Blank)
-            {
-                if (start is { } s) yield return (s, end, false);
-                start = null;
-                continue;
-            }
-            start ??= line.Start;
-            end = line.End;
-        }
-        if (start is { } last) yield return (last, end, false);
+        var line = message.Split('\n')[0].Trim();
+        return line.Length <= 200 ? line : line[..200];
     }
 }

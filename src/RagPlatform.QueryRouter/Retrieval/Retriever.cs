@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Routing;
 using RagPlatform.ServiceDefaults.Errors;
 
@@ -46,7 +47,7 @@ public sealed class Retriever(VectorSearchService.VectorSearchServiceClient vect
             if (sparse && query.Sparse is { Indices.Count: > 0 }) search.Sparse = query.Sparse;
             if (search.Dense.Count == 0 && search.Sparse is null) return (source.Name, new List<ScoredPoint>());
             var response = await vectors.SearchAsync(search, cancellationToken: cancellationToken);
-            return (source.Name, response.Points.ToList());
+            return (source.Name, ChunkGenerations.LatestOnly(response.Points));
         })));
 
         return clock.Time("aggregate", () => Aggregate(perSource, topK, settings));

@@ -24,6 +24,12 @@ public sealed class RemoteDenseEncoder(string name, RemoteModelOptions options, 
     public int MaxTokens => options.MaxTokens;
     public string Backend => options.Provider;
 
+    /// <summary>
+    /// Counted as the cut counts: a text of at most MaxTokens times <see cref="CharactersPerToken"/>
+    /// characters is sent whole.
+    /// </summary>
+    public int CountTokens(string text) => (text.Length + CharactersPerToken - 1) / CharactersPerToken;
+
     /// <summary>For synchronous callers only; the service awaits <see cref="EncodeAsync"/>.</summary>
     public IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery) =>
         EncodeAsync(texts, isQuery, CancellationToken.None).AsTask().GetAwaiter().GetResult();

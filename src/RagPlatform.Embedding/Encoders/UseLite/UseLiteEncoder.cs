@@ -26,6 +26,8 @@ public sealed class UseLiteEncoder(UseLiteModelLocation location, Action<string>
 
     public IReadOnlyList<int> Tokenize(string text) => Model.Tokenizer.Encode(text);
 
+    public int CountTokens(string text) => Model.Tokenizer.Encode(text).Length;
+
     public IReadOnlyList<DenseResult> Encode(IReadOnlyList<string> texts, bool isQuery)
     {
         var loaded = Model;
