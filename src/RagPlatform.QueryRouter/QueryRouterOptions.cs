@@ -58,4 +58,26 @@ public sealed class QueryRouterOptions
     /// <summary>Chunks per Embed call.</summary>
     [Range(1, 1024)]
     public int EmbedBatchSize { get; set; } = 64;
+
+    /// <summary>Where the router keeps its own state (sources, without Redis); relative paths are under the content root.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/router";
+
+    /// <summary>How questions are routed to sources.</summary>
+    public Routing.RoutingOptions Routing { get; set; } = new();
+
+    /// <summary>Rank constant of the reciprocal rank fusion that merges sources' lists (their scores do not compare).</summary>
+    [Range(1, 1000)]
+    public int CrossSourceRrfK { get; set; } = 60;
+
+    /// <summary>Word-shingle overlap (Jaccard) above which two retrieved chunks count as the same text.</summary>
+    [Range(0.5, 1.0)]
+    public double NearDuplicateSimilarity { get; set; } = 0.9;
+
+    /// <summary>Estimated tokens of passages handed to the answering model, unless its model has its own budget below.</summary>
+    [Range(64, 1_000_000)]
+    public int PassageTokenBudget { get; set; } = 2_000;
+
+    /// <summary>Passage token budgets per answering model name, for models with smaller or larger contexts.</summary>
+    public Dictionary<string, int> ModelTokenBudgets { get; set; } = [];
 }

@@ -34,11 +34,13 @@ public static class EvalCommand
         var skipIngest = new Option<bool>("--skip-ingest") { Description = "Reuse what the source already holds." };
         var model = new Option<string?>("--model") { Description = "Dense retrieval model (e.g. use-lite, hashing-v1); the service's default when omitted." };
         var whole = new Option<bool>("--whole-documents") { Description = "Embed each document whole as \"title. text\" (no chunking; the model may truncate)." };
+        var denseWeights = new Option<float[]>("--dense-weight") { Description = "Hybrid only: dense weights of the min-max blend to try (repeatable, for tuning); the source's own fusion when omitted.", AllowMultipleArgumentsPerToken = true };
+        var candidateLimits = new Option<uint[]>("--candidate-limit") { Description = "Hybrid only: candidates per list before fusion to try (repeatable); the source's own depth when omitted.", AllowMultipleArgumentsPerToken = true };
         var runOut = new Option<string?>("--run-out") { Description = "Write the ranking as a TREC run file (one per mode: FILE.<mode>)." };
         var json = CommonOptions.Json();
         var command = new Command("retrieval", "nDCG@10, Recall@100 and MRR@10 of the platform's retrieval on a BEIR dataset.")
         {
-            corpus, queries, qrels, mode, endpoint, source, skipIngest, model, whole, runOut, json,
+            corpus, queries, qrels, mode, endpoint, source, skipIngest, model, whole, denseWeights, candidateLimits, runOut, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,15 +56,15 @@ public static class EvalCommand
             var results = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"rag eval retrieval ({questions.Count} queries)");
             table.AddColumns("mode", "nDCG@10", "Recall@100", "MRR@10");
-            foreach (var m in parse.GetValue(mode)!)
+            foreach (var (m, retrieval) in Variants(parse.GetValue(mode)!, parse.GetValue(denseWeights) ?? [], parse.GetValue(candidateLimits) ?? []))
             {
-                var rankings = await RankAsync(target, questions, sourceName, ParseMode(m), cancellationToken);
+                var rankings = await RankAsync(target, questions, sourceName, retrieval, cancellationToken);
                 double ndcg = questions.Average(q => RetrievalMetrics.NdcgAt(10, rankings[q.Id], judged[q.Id]));
                 double recall = questions.Average(q => RetrievalMetrics.RecallAt(100, rankings[q.Id], judged[q.Id]));
                 double mrr = questions.Average(q => RetrievalMetrics.ReciprocalRankAt(10, rankings[q.Id], judged[q.Id]));
                 table.AddRow(m, ndcg.ToString("0.0000"), recall.ToString("0.0000"), mrr.ToString("0.0000"));
                 results.Add(new { mode = m, ndcg_at_10 = ndcg, recall_at_100 = recall, mrr_at_10 = mrr, queries = questions.Count });
-                if (parse.GetValue(runOut) is { } run) WriteRun($"{run}.{m}", rankings, m);
+                if (parse.GetValue(runOut) is { } run) WriteRun($"{run}.{m.Replace(' ', '_')}", rankings, m.Replace(' ', '_'));
             }
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new { machine = MachineInfo.Describe(), results }));
@@ -74,6 +76,27 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One labelled retrieval setting per mode, and per weight and depth asked for hybrid.</summary>
+    private static IEnumerable<(string Label, RetrievalOptions Retrieval)> Variants(string[] modes, float[] weights, uint[] depths)
+    {
+        foreach (var m in modes)
+        {
+            var searchMode = ParseMode(m);
+            if (searchMode != SearchMode.Hybrid || (weights.Length == 0 && depths.Length == 0))
+            {
+                yield return (m, new RetrievalOptions { Mode = searchMode });
+                continue;
+            }
+            foreach (var weight in weights.Length == 0 ? [float.NaN] : weights)
+                foreach (var depth in depths.Length == 0 ? [0u] : depths)
+                {
+                    var retrieval = new RetrievalOptions { Mode = searchMode, CandidateLimit = depth };
+                    if (!float.IsNaN(weight)) retrieval.Fusion = new Contracts.Vectors.V1.Fusion { Weighted = new Contracts.Vectors.V1.WeightedBlend { DenseWeight = weight } };
+                    yield return ($"{m}{(float.IsNaN(weight) ? "" : $" w={weight:0.##}")}{(depth == 0 ? "" : $" depth={depth}")}", retrieval);
+                }
+        }
     }
 
     private static SearchMode ParseMode(string mode) => mode switch
@@ -100,7 +123,7 @@ public static class EvalCommand
 
     /// <summary>Each query's documents, best first, a document ranked by its best chunk.</summary>
     private static async Task<Dictionary<string, List<string>>> RankAsync(PlatformTarget target, List<BeirQuery> questions,
-        string source, SearchMode mode, CancellationToken cancellationToken)
+        string source, RetrievalOptions retrieval, CancellationToken cancellationToken)
     {
         var rankings = new ConcurrentDictionary<string, List<string>>();
         await Parallel.ForEachAsync(questions, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (query, token) =>
@@ -109,7 +132,7 @@ public static class EvalCommand
             {
                 Question = query.Text,
                 Sources = { source },
-                Retrieval = new RetrievalOptions { TopK = 300, Mode = mode },
+                Retrieval = new RetrievalOptions(retrieval) { TopK = 300 },
             }, target.Headers, cancellationToken: token);
             rankings[query.Id] = response.Passages.Select(p => p.DocumentId).Distinct().ToList();
         });

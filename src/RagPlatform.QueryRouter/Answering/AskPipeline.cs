@@ -8,7 +8,7 @@ using RagPlatform.QueryRouter.Caching;
 using RagPlatform.QueryRouter.Conversations;
 using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Retrieval;
-using RagPlatform.QueryRouter.Sources;
+using RagPlatform.QueryRouter.Routing;
 using RagPlatform.ServiceDefaults.Errors;
 using Route = RagPlatform.Contracts.Query.V1.Route;
 
@@ -19,8 +19,9 @@ namespace RagPlatform.QueryRouter.Answering;
 /// generate a grounded answer, and map its citations back to documents and character ranges.
 /// </summary>
 public sealed class AskPipeline(
-    SourceCollections sources,
+    SourceRouter router,
     Retriever retriever,
+    QueryEmbedder embedder,
     GenerationService.GenerationServiceClient generation,
     AnswerCache cache,
     ConversationMemory conversations,
@@ -37,7 +38,8 @@ public sealed class AskPipeline(
         Activity.Current?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
         Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
         clock ??= new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken, embedded);
+        var (route, retrieved) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken, embedded);
+        var chunks = PassageBudget.Pack(retrieved, c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text), PassageTokenBudget(request.GenerationModel));
         route.Strategy = decision.Strategy;
         route.Reason = decision.Reason;
         route.GenerationModel = request.GenerationModel;
@@ -51,7 +53,7 @@ public sealed class AskPipeline(
     {
         Require.That(request.Retrieval is null || request.Retrieval.TopK <= 1000, "retrieval.top_k", "must be at most 1000");
         var clock = new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.Retrieval, clock, cancellationToken);
+        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken);
         var response = new RetrieveResponse { Route = route };
         response.Passages.Add(chunks.Select((c, i) => ToCitation(i + 1, c, null)));
         response.Timings.Add(clock.Timings);
@@ -59,20 +61,22 @@ public sealed class AskPipeline(
     }
 
     private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
-        IReadOnlyList<string> requestedSources, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken,
-        EmbedResponse? embedded = null)
+        IReadOnlyList<string> requestedSources, IReadOnlyList<string> accessTags, RetrievalOptions? retrieval, StageClock clock,
+        CancellationToken cancellationToken, EmbedResponse? embedded = null)
     {
         Require.NotBlank(question, "question");
         Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
-        var collections = await clock.TimeAsync("route", () => sources.ResolveAsync(requestedSources, cancellationToken));
-        if (collections.Count == 0)
-            throw new FailedPreconditionException("there are no sources to search yet: ingest documents first");
-        var route = new Route { StandaloneQuestion = question, RetrievalModel = retrieval?.RetrievalModel ?? "" };
-        string why = requestedSources.Count > 0 ? "named by the caller" : "all of the tenant's sources (no routing profile yet)";
-        route.Sources.Add(collections.Select(c => new SourceChoice { Source = SourceNames.SourceOf(c.Name)!, Reason = why }));
-        var chunks = await retriever.RetrieveAsync(question, collections, retrieval, clock, cancellationToken, embedded);
-        return (route, chunks);
+        // The answer cache has already embedded the question with the request's model: reuse it.
+        var known = embedded is null ? null
+            : new Dictionary<string, QueryVectors>(StringComparer.Ordinal) { [retrieval?.RetrievalModel ?? ""] = QueryEmbedder.ToVectors(embedded) };
+        var plan = await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken, known);
+        var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
+        return (plan.Route, chunks);
     }
+
+    /// <summary>Estimated tokens of passages the answering model is given: its own budget if configured, else the default.</summary>
+    private int PassageTokenBudget(string model) =>
+        options.Value.ModelTokenBudgets.TryGetValue(model, out var budget) ? budget : options.Value.PassageTokenBudget;
 
     public async Task<AskResponse> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {
@@ -138,7 +142,9 @@ public sealed class AskPipeline(
         var turn = await conversations.BeginAsync(request, cancellationToken);
         var clock = new StageClock();
         var cached = await cache.LookupAsync(turn.Request, clock,
-            () => retriever.EmbedQueryAsync(turn.Request.Question, turn.Request.Retrieval, clock, cancellationToken), cancellationToken);
+            () => clock.TimeAsync("embed", () => embedder.EmbedOneAsync(turn.Request.Question, turn.Request.Retrieval?.RetrievalModel ?? "",
+                dense: turn.Request.Retrieval?.Mode != SearchMode.Sparse, sparse: turn.Request.Retrieval?.Mode != SearchMode.Dense, cancellationToken)),
+            cancellationToken);
         return (turn, clock, cached);
     }
 

@@ -9,8 +9,10 @@ using RagPlatform.QueryRouter.Conversations;
 using RagPlatform.QueryRouter.Grpc;
 using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.QueryRouter.Retrieval;
+using RagPlatform.QueryRouter.Routing;
 using RagPlatform.QueryRouter.Sources;
 using RagPlatform.ServiceDefaults.Grpc;
+using StackExchange.Redis;
 
 namespace RagPlatform.QueryRouter.Extensions;
 
@@ -38,7 +40,15 @@ public static class QueryRouterServiceExtensions
         builder.Services.TryAddSingleton<IQuestionRewriter, FollowUpRewriter>();
         builder.Services.AddSingleton<ConversationMemory>();
         builder.Services.AddSingleton<CorpusVersions>();
+        builder.Services.AddSingleton<ISourceStore>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
+            ? new RedisSourceStore(redis)
+            : ActivatorUtilities.CreateInstance<FileSourceStore>(sp));
+        builder.Services.AddSingleton<SourceRegistry>();
         builder.Services.AddSingleton<SourceCollections>();
+        builder.Services.AddSingleton<SourceReindexer>();
+        builder.Services.AddSingleton<SourceProfiles>();
+        builder.Services.AddSingleton<QueryEmbedder>();
+        builder.Services.AddSingleton<SourceRouter>();
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddSingleton<IngestStream>();
         builder.Services.AddSingleton<Retriever>();

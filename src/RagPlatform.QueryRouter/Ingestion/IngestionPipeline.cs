@@ -74,7 +74,7 @@ public sealed class IngestionPipeline(
                 return result;
             }
             var document = DocumentParser.Parse(request.Content.Span, contentType, request.Title);
-            var model = await sources.ModelAsync(cancellationToken);
+            var model = await sources.ModelAsync(source, cancellationToken);
             var chunks = limits.ChunkWords == 0
                 ? Chunker.Whole(document)
                 : await Chunker.SplitAsync(document, new ChunkBudget((int)model.MaxTokens, limits.ChunkWords, limits.ChunkOverlapSentences),
@@ -120,9 +120,11 @@ public sealed class IngestionPipeline(
         SourceNames.Validate(source, "source");
         Require.NotBlank(documentId, "document_id");
         Require.MaxLength(documentId, MaxDocumentIdLength, "document_id");
+        var collection = await sources.CollectionOfAsync(source, cancellationToken)
+            ?? throw new NotFoundException($"source '{source}' does not exist");
         var response = await vectors.DeletePointsAsync(new DeletePointsRequest
         {
-            Collection = SourceNames.Collection(source),
+            Collection = collection,
             Filter = ChunkFilters.AllOf(documentId),
         }, cancellationToken: cancellationToken);
         if (response.Deleted > 0) await versions.BumpAsync(source);

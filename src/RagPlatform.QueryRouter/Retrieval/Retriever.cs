@@ -1,91 +1,66 @@
 using Microsoft.Extensions.Options;
-using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Contracts.Vectors.V1;
 using RagPlatform.QueryRouter.Ingestion;
-using RagPlatform.QueryRouter.Sources;
+using RagPlatform.QueryRouter.Routing;
+using RagPlatform.ServiceDefaults.Errors;
 
 namespace RagPlatform.QueryRouter.Retrieval;
 
 /// <summary>
-/// Embeds the question once (dense and sparse together), searches every routed source with it,
-/// and aggregates: sources' lists are merged by reciprocal rank (their scores do not compare),
-/// identical passages are dropped, and the best top-k are kept.
+/// Searches every routed source with the question's vectors of that source's model, hybrid by
+/// default with the source's fusion and candidate depth (a request may override both), and
+/// aggregates: sources' lists merge by reciprocal rank (their scores do not compare), near
+/// duplicates are dropped, and the best top-k are kept.
 /// </summary>
-public sealed class Retriever(
-    EmbeddingService.EmbeddingServiceClient embedding,
-    VectorSearchService.VectorSearchServiceClient vectors,
-    IOptions<QueryRouterOptions> options)
+public sealed class Retriever(VectorSearchService.VectorSearchServiceClient vectors, IOptions<QueryRouterOptions> options)
 {
-    private const int CrossSourceRrfK = 60;
     private const int MaxPerSource = 1000;
 
-    /// <summary>The question's dense and sparse vectors, as the search of these retrieval options needs them.</summary>
-    public Task<EmbedResponse> EmbedQueryAsync(string question, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
-    {
-        var mode = retrieval?.Mode ?? SearchMode.Unspecified;
-        return clock.TimeAsync("embed", () => embedding.EmbedAsync(new EmbedRequest
-        {
-            Texts = { question },
-            InputType = InputType.Query,
-            Model = retrieval?.RetrievalModel ?? "",
-            Dense = mode != SearchMode.Sparse,
-            Sparse = mode != SearchMode.Dense,
-        }, cancellationToken: cancellationToken).ResponseAsync);
-    }
-
-    /// <param name="embedded">The question's vectors when the caller already has them (the answer cache computes them).</param>
-    public async Task<List<RetrievedChunk>> RetrieveAsync(string question, IReadOnlyList<Collection> collections,
-        RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken, EmbedResponse? embedded = null)
+    public async Task<List<RetrievedChunk>> RetrieveAsync(RoutePlan plan, RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var mode = retrieval?.Mode ?? SearchMode.Unspecified;
         bool dense = mode != SearchMode.Sparse, sparse = mode != SearchMode.Dense;
         int topK = retrieval is { TopK: > 0 } ? (int)retrieval.TopK : settings.TopK;
 
-        var query = embedded ?? await EmbedQueryAsync(question, retrieval, clock, cancellationToken);
-        var vectorsOfQuery = query.Embeddings[0];
-
-        var perSource = await clock.TimeAsync("search", () => Task.WhenAll(collections.Select(async collection =>
+        var perSource = await clock.TimeAsync("search", () => Task.WhenAll(plan.Targets.Select(async target =>
         {
+            var query = plan.Queries[target.Model];
+            var source = target.Source;
+            if (dense && source.EmbeddingSpace.Length > 0 && query.EmbeddingSpace != source.EmbeddingSpace)
+                throw new FailedPreconditionException(
+                    $"retrieval model '{target.Model}' embeds into space '{query.EmbeddingSpace}' but source '{source.Name}' holds '{source.EmbeddingSpace}'; " +
+                    "query with a model of that space, or ReindexSource it into the new one");
             var search = new SearchRequest
             {
-                Collection = collection.Name,
+                Collection = source.Collection,
                 EmbeddingSpace = query.EmbeddingSpace,
                 Filter = retrieval?.Filter,
                 Limit = (uint)Math.Min(topK * 3, MaxPerSource),
-                CandidateLimit = retrieval is { CandidateLimit: > 0 } ? retrieval.CandidateLimit : (uint)settings.CandidateLimit,
-                Fusion = retrieval?.Fusion ?? new Fusion { Weighted = new WeightedBlend { DenseWeight = settings.DenseWeight } },
+                CandidateLimit = retrieval is { CandidateLimit: > 0 } ? retrieval.CandidateLimit
+                    : source.CandidateLimit > 0 ? source.CandidateLimit : (uint)settings.CandidateLimit,
+                Fusion = retrieval?.Fusion ?? source.Fusion ?? new Fusion { Weighted = new WeightedBlend { DenseWeight = settings.DenseWeight } },
                 WithPayload = true,
             };
-            if (dense) search.Dense.Add(vectorsOfQuery.Dense);
-            if (sparse && vectorsOfQuery.Sparse is { Indices.Count: > 0 }) search.Sparse = vectorsOfQuery.Sparse;
-            if (search.Dense.Count == 0 && search.Sparse is null) return (collection, new List<ScoredPoint>());
+            if (dense && query.Dense.Length > 0) search.Dense.Add(query.Dense);
+            if (sparse && query.Sparse is { Indices.Count: > 0 }) search.Sparse = query.Sparse;
+            if (search.Dense.Count == 0 && search.Sparse is null) return (source.Name, new List<ScoredPoint>());
             var response = await vectors.SearchAsync(search, cancellationToken: cancellationToken);
-            return (collection, ChunkGenerations.LatestOnly(response.Points));
+            return (source.Name, ChunkGenerations.LatestOnly(response.Points));
         })));
 
-        return clock.Time("aggregate", () => Aggregate(perSource, topK));
+        return clock.Time("aggregate", () => Aggregate(perSource, topK, settings));
     }
 
-    private static List<RetrievedChunk> Aggregate(IEnumerable<(Collection Collection, List<ScoredPoint> Points)> perSource, int topK)
+    private static List<RetrievedChunk> Aggregate(IEnumerable<(string Source, List<ScoredPoint> Points)> perSource, int topK, QueryRouterOptions settings)
     {
         var lists = perSource.Where(p => p.Points.Count > 0).ToList();
         IEnumerable<RetrievedChunk> merged = lists.Count == 1
-            ? lists[0].Points.Select(p => ToChunk(lists[0].Collection, p, p.Score))
+            ? lists[0].Points.Select(p => new RetrievedChunk(lists[0].Source, p.Id, p.Payload, p.Score))
             : lists
-                .SelectMany(l => l.Points.Select((p, rank) => ToChunk(l.Collection, p, 1f / (CrossSourceRrfK + rank + 1))))
+                .SelectMany(l => l.Points.Select((p, rank) => new RetrievedChunk(l.Source, p.Id, p.Payload, 1f / (settings.CrossSourceRrfK + rank + 1))))
                 .OrderByDescending(c => c.Score);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        return merged
-            .Where(c => seen.Add(NormalizedText(ChunkPayload.GetString(c.Payload, ChunkPayload.Text))))
-            .Take(topK)
-            .ToList();
+        return PassageDeduplicator.Distinct(merged, settings.NearDuplicateSimilarity).Take(topK).ToList();
     }
-
-    private static RetrievedChunk ToChunk(Collection collection, ScoredPoint point, float score) =>
-        new(SourceNames.SourceOf(collection.Name) ?? collection.Name, point.Id, point.Payload, score);
-
-    private static string NormalizedText(string text) =>
-        string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
 }

@@ -12,6 +12,14 @@ public sealed record ScoredResult(Point Point, float Score)
         hits.Select(h => new ScoredResult(h.Point.ToPoint(withVectors), h.Score)).ToList();
 }
 
+/// <summary>A page of a scroll; an empty token means the last page.</summary>
+public sealed record ScrollPage(IReadOnlyList<Point> Points, string NextPageToken)
+{
+    /// <summary>In-process backends page by id: the token is the last id of the page.</summary>
+    public static ScrollPage ById(List<StoredPoint> page, int limit, bool withVectors) =>
+        new(page.Select(p => p.ToPoint(withVectors)).ToList(), page.Count == limit ? page[^1].Id : "");
+}
+
 /// <summary>
 /// A dense (or fused) result list, and whether every candidate was scored exactly: false when an
 /// approximate index may have left some out.
@@ -41,5 +49,7 @@ public interface IVectorBackend
     ValueTask<long> DeletePointsAsync(string name, IReadOnlyList<string> ids, Filter? filter, CancellationToken cancellationToken);
     ValueTask<long> CountAsync(string name, Filter? filter, CancellationToken cancellationToken);
     ValueTask<SearchHits> SearchDenseAsync(string name, IReadOnlyList<float> query, Filter? filter, int limit, SearchParams? parameters, bool withVectors, CancellationToken cancellationToken);
+    /// <summary>One page of points with payloads (vectors on request), in the backend's stable order; empty token starts.</summary>
+    ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors, CancellationToken cancellationToken);
     ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter, int limit, bool withVectors, CancellationToken cancellationToken);
 }

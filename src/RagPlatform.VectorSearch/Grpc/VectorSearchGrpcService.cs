@@ -69,4 +69,20 @@ public sealed class VectorSearchGrpcService(IVectorBackend backend, VectorSearch
         CollectionNames.Validate(request.Collection, "collection");
         return engine.SearchAsync(request, context.CancellationToken);
     }
+
+    public override async Task<ScrollResponse> Scroll(ScrollRequest request, ServerCallContext context)
+    {
+        var name = CollectionNames.Validate(request.Collection, "collection");
+        Require.That(request.Limit <= 1000, "limit", "must be at most 1000");
+        FilterValidator.Validate(request.Filter, "filter");
+        var page = await backend.ScrollAsync(name, request.PageToken, request.Limit == 0 ? 100 : (int)request.Limit,
+            request.Filter, request.WithVectors, context.CancellationToken);
+        var response = new ScrollResponse { NextPageToken = page.NextPageToken };
+        foreach (var point in page.Points)
+        {
+            if (!request.WithPayload) point.Payload = null;
+            response.Points.Add(point);
+        }
+        return response;
+    }
 }

@@ -225,6 +225,44 @@ public sealed class QdrantBackendContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scroll_pages_with_qdrants_offset_and_returns_the_callers_ids_and_payload()
+    {
+        const string Scroll = "/collections/{collection_name}/points/scroll";
+        await client.CreateCollectionAsync(DenseCollection("docs"));
+        await client.UpsertAsync(new UpsertRequest { Collection = "docs", Points = { Enumerable.Range(1, 3).Select(i => GroupPoint($"p{i}", i)) } });
+        string[] uuids = new[] { "p1", "p2", "p3" }.Select(QdrantPointIds.ToUuid).ToArray();
+        JsonObject Record(QdrantRequest request, string uuid)
+        {
+            var stored = qdrant.Point(request.Collection!, uuid);
+            var record = new JsonObject { ["id"] = uuid, ["payload"] = stored["payload"]!.DeepClone() };
+            if (request.Body?["with_vector"]?.GetValue<bool>() == true) record["vector"] = stored["vector"]!.DeepClone();
+            return record;
+        }
+        qdrant.On("POST", Scroll, q => FakeAnswer.Ok(q.Body?["offset"] is null
+            ? new JsonObject { ["points"] = new JsonArray(Record(q, uuids[0]), Record(q, uuids[1])), ["next_page_offset"] = uuids[2] }
+            : new JsonObject { ["points"] = new JsonArray(Record(q, uuids[2])), ["next_page_offset"] = null }));
+
+        var filter = new Filter { Must = { new Condition { Field = new FieldCondition { Key = "group", Match = new MatchValue { Integer = 1 } } } } };
+        var first = await client.ScrollAsync(new ScrollRequest { Collection = "docs", Limit = 2, Filter = filter, WithPayload = true, WithVectors = true });
+        var second = await client.ScrollAsync(new ScrollRequest { Collection = "docs", Limit = 2, PageToken = first.NextPageToken, WithPayload = true });
+
+        var requests = qdrant.RequestsTo("POST", Scroll);
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(2, requests[0].Body!["limit"]!.GetValue<int>());
+        Assert.Equal("{\"must\":[{\"key\":\"group\",\"match\":{\"value\":1}}]}", requests[0].Body!["filter"]!.ToJsonString());
+        Assert.True(requests[0].Body!["with_vector"]!.GetValue<bool>());
+        Assert.Equal(uuids[2], requests[1].Body!["offset"]!.GetValue<string>());
+        Assert.Equal(["p1", "p2"], first.Points.Select(p => p.Id));
+        Assert.Equal(uuids[2], first.NextPageToken);
+        Assert.Equal(Vector(1), first.Points[0].Dense);
+        Assert.Equal(new Struct { Fields = { ["group"] = Value.ForNumber(1) } }, first.Points[0].Payload);
+        Assert.Equal("p3", Assert.Single(second.Points).Id);
+        Assert.Empty(second.Points[0].Dense);
+        Assert.Equal("", second.NextPageToken);
+        qdrant.AssertContractKept();
+    }
+
+    [Fact]
     public async Task Euclidean_distances_become_similarities_so_larger_is_better()
     {
         await client.CreateCollectionAsync(DenseCollection("near", Distance.Euclid));

@@ -75,6 +75,10 @@ public sealed class QdrantLiveTests : VectorSearchBehaviour
     public Task Collections_are_scoped_by_tenant() => CollectionsAreScopedByTenant();
 
     [QdrantLiveFact]
+    public Task Scroll_visits_every_point_once_with_its_payload_and_vectors_on_request() =>
+        ScrollVisitsEveryPointOnceWithItsPayloadAndVectorsOnRequest();
+
+    [QdrantLiveFact]
     public Task Average_document_length_follows_upserts_replacements_and_deletes() =>
         AverageDocumentLengthFollowsUpsertsReplacementsAndDeletes();
 }

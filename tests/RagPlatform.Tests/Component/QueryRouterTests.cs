@@ -128,7 +128,7 @@ public sealed class QueryRouterTests : IAsyncLifetime
         await RpcAssert.FailsAsync(StatusCode.NotFound, () => router.AskAsync(new AskRequest { Question = "bees?", Sources = { "nope" } }, tenant).ResponseAsync);
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => router.AskAsync(new AskRequest { Question = "bees?", Strategy = Strategy.FineTuned }, tenant).ResponseAsync);
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => router.AskAsync(new AskRequest { Question = "bees?", Strategy = Strategy.Hybrid }, tenant).ResponseAsync);
-        await RpcAssert.FailsAsync(StatusCode.Unimplemented, () => router.ListSourcesAsync(new ListSourcesRequest(), tenant).ResponseAsync);
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => router.ListSourcesAsync(new ListSourcesRequest { PageSize = 5000 }, tenant).ResponseAsync, "page_size");
     }
 
     [Fact]

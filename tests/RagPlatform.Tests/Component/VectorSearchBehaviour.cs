@@ -181,6 +181,39 @@ public abstract class VectorSearchBehaviour : IAsyncLifetime
         Assert.Equal(50.0 / 3, (await client.GetCollectionAsync(new GetCollectionRequest { Name = "lengths" })).AverageDocumentLength, 6);
     }
 
+    protected async Task ScrollVisitsEveryPointOnceWithItsPayloadAndVectorsOnRequest()
+    {
+        await CreateAsync("scrolled");
+        var points = Enumerable.Range(0, 23).Select(i => Point($"p{i:00}", i, group: i % 3)).ToList();
+        await client.UpsertAsync(new UpsertRequest { Collection = "scrolled", Points = { points } });
+        var seen = new List<Point>();
+        string token = "";
+        do
+        {
+            var page = await client.ScrollAsync(new ScrollRequest { Collection = "scrolled", Limit = 5, PageToken = token, WithPayload = true, WithVectors = true });
+            Assert.InRange(page.Points.Count, 1, 5);
+            seen.AddRange(page.Points);
+            token = page.NextPageToken;
+        } while (token.Length > 0);
+        Assert.Equal(points.Select(p => p.Id).Order(), seen.Select(p => p.Id).Order());
+        foreach (var point in seen)
+        {
+            var original = points.Single(p => p.Id == point.Id);
+            Assert.Equal(original.Payload.Fields["group"].NumberValue, point.Payload.Fields["group"].NumberValue);
+            Assert.Equal(Dimension, point.Dense.Count);
+            Assert.Equal(1.0, Math.Abs(Cosine(original.Dense, point.Dense)), 4);
+        }
+
+        var group1 = new Filter { Must = { new Condition { Field = new FieldCondition { Key = "group", Match = new MatchValue { Integer = 1 } } } } };
+        var filtered = await client.ScrollAsync(new ScrollRequest { Collection = "scrolled", Filter = group1, Limit = 100 });
+        Assert.Equal(points.Where((_, i) => i % 3 == 1).Select(p => p.Id).Order(), filtered.Points.Select(p => p.Id).Order());
+        Assert.All(filtered.Points, p => Assert.Empty(p.Dense));
+        Assert.All(filtered.Points, p => Assert.Null(p.Payload));
+        Assert.Equal("", filtered.NextPageToken);
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.ScrollAsync(new ScrollRequest { Collection = "scrolled", Limit = 5000 }).ResponseAsync, "limit");
+        await RpcAssert.FailsAsync(StatusCode.NotFound, () => client.ScrollAsync(new ScrollRequest { Collection = "missing" }).ResponseAsync);
+    }
+
     private static float[] Vector(int seed)
     {
         var random = new Random(seed);

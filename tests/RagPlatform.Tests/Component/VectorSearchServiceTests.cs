@@ -25,6 +25,10 @@ public abstract class VectorSearchServiceFacts : VectorSearchBehaviour
     public Task Collections_are_scoped_by_tenant() => CollectionsAreScopedByTenant();
 
     [Fact]
+    public Task Scroll_visits_every_point_once_with_its_payload_and_vectors_on_request() =>
+        ScrollVisitsEveryPointOnceWithItsPayloadAndVectorsOnRequest();
+
+    [Fact]
     public Task Average_document_length_follows_upserts_replacements_and_deletes() =>
         AverageDocumentLengthFollowsUpsertsReplacementsAndDeletes();
 }

@@ -77,6 +77,7 @@ public sealed class ServiceHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["FineTuning:DataDirectory"] = Path.Combine(data, "finetuning"),
             ["VectorSearch:DataDirectory"] = Path.Combine(data, "vectors"),
+            ["QueryRouter:DataDirectory"] = Path.Combine(data, "router"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) values[key] = value;
         return values;

@@ -126,6 +126,10 @@ public sealed class EmbeddedBackend : IVectorBackend, IDisposable
         return ValueTask.FromResult(new SearchHits(ScoredResult.From(hits, withVectors), exact));
     }
 
+    public ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors,
+        CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ScrollPage.ById(Find(name).State.Scroll(pageToken, limit, filter), limit, withVectors));
+
     public ValueTask<IReadOnlyList<ScoredResult>> SearchSparseAsync(string name, SparseVector query, Filter? filter,
         int limit, bool withVectors, CancellationToken cancellationToken)
     {

@@ -178,6 +178,20 @@ public sealed class QdrantBackend(QdrantRestClient rest, IOptions<QdrantBackendO
         return QdrantScoredPoints.Read(result, withVectors);
     }
 
+    /// <summary>Qdrant's scroll, in its own id order; the page token is Qdrant's next_page_offset.</summary>
+    public async ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors,
+        CancellationToken cancellationToken)
+    {
+        var collection = QdrantName(name);
+        using var activity = QdrantTelemetry.Start("scroll", collection);
+        var body = new JsonObject { ["limit"] = limit, ["with_payload"] = true, ["with_vector"] = withVectors };
+        if (pageToken.Length > 0) body["offset"] = pageToken;
+        if (QdrantFilters.Translate(filter) is { } translated) body["filter"] = translated;
+        var result = await Send(HttpMethod.Post, CollectionPath(collection, "/points/scroll"), body, name, "filter", activity, cancellationToken);
+        var points = (result?["points"] as JsonArray ?? []).Select(p => QdrantScoredPoints.ReadPoint(p!.AsObject(), withVectors)).ToList();
+        return new ScrollPage(points, result?["next_page_offset"] is JsonValue next ? next.ToString() : "");
+    }
+
     public bool FusesNatively(CollectionSpec spec, Contracts.Vectors.V1.Fusion? fusion) =>
         spec.Dense is not null && spec.Sparse is not null && QdrantFusion.IsNative(fusion);
 

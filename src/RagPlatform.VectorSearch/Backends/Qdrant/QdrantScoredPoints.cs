@@ -19,7 +19,11 @@ public static class QdrantScoredPoints
         return points.Select(p => Read(p!.AsObject(), withVectors, scoreFactor)).ToList();
     }
 
-    private static ScoredResult Read(JsonObject scored, bool withVectors, float scoreFactor)
+    private static ScoredResult Read(JsonObject scored, bool withVectors, float scoreFactor) =>
+        new(ReadPoint(scored, withVectors), scored["score"]!.GetValue<float>() * scoreFactor);
+
+    /// <summary>A Qdrant point or scored point (its id, payload and vectors) as the platform's point.</summary>
+    public static Point ReadPoint(JsonObject scored, bool withVectors)
     {
         var payload = scored["payload"] as JsonObject;
         // A point written by another client has no platform id: its Qdrant id stands in.
@@ -42,6 +46,6 @@ public static class QdrantScoredPoints
                 }
                 : new SparseVector();
         }
-        return new ScoredResult(point, scored["score"]!.GetValue<float>() * scoreFactor);
+        return point;
     }
 }

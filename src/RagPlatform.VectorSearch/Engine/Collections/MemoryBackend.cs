@@ -71,4 +71,7 @@ public sealed class MemoryBackend : IVectorBackend
         return ValueTask.FromResult(ScoredResult.From(Find(name).SearchSparse(query, filter, limit), withVectors));
     }
 
+    public ValueTask<ScrollPage> ScrollAsync(string name, string pageToken, int limit, Filter? filter, bool withVectors,
+        CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ScrollPage.ById(Find(name).Scroll(pageToken, limit, filter), limit, withVectors));
 }

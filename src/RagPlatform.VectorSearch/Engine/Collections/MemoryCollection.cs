@@ -110,6 +110,23 @@ public sealed class MemoryCollection(CollectionSpec spec)
         finally { gate.ExitReadLock(); }
     }
 
+    /// <summary>Up to <paramref name="limit"/> points whose id sorts after <paramref name="afterId"/>, in id order.</summary>
+    public List<StoredPoint> Scroll(string afterId, int limit, Filter? filter)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            IEnumerable<int> candidates = filter is null ? slotById.Values : Admitted(filter);
+            return candidates
+                .Select(s => slots[s]!)
+                .Where(p => string.CompareOrdinal(p.Id, afterId) > 0)
+                .OrderBy(p => p.Id, StringComparer.Ordinal)
+                .Take(limit)
+                .ToList();
+        }
+        finally { gate.ExitReadLock(); }
+    }
+
     public long Count(Filter? filter)
     {
         gate.EnterReadLock();

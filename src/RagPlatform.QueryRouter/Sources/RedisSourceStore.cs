@@ -1,0 +1,68 @@
+using Google.Protobuf;
+using RagPlatform.Contracts.Query.V1;
+using RagPlatform.ServiceDefaults.Errors;
+using StackExchange.Redis;
+
+namespace RagPlatform.QueryRouter.Sources;
+
+/// <summary>
+/// Sources in Redis, so every router replica agrees: one hash per tenant (name → the source as
+/// JSON) and one key per idempotency key. Adds and swaps are transactions conditioned on what is
+/// stored, so racing replicas cannot both win.
+/// </summary>
+public sealed class RedisSourceStore(IConnectionMultiplexer redis) : ISourceStore
+{
+    /// <summary>How long a create's idempotency key is remembered.</summary>
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromDays(1);
+
+    private static RedisKey SourcesKey(string tenant) => $"ragplatform:{tenant}:sources";
+    private static RedisKey IdempotencyKey(string tenant, string key) => $"ragplatform:{tenant}:source-create:{key}";
+
+    public Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken) =>
+        Call(async db => await db.HashGetAsync(SourcesKey(tenant), name) is { IsNull: false } json ? Parse(json!) : null);
+
+    public Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken) =>
+        Call<IReadOnlyList<Source>>(async db => (await db.HashGetAllAsync(SourcesKey(tenant)))
+            .OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Parse(e.Value!)).ToList());
+
+    public Task<bool> TryAddAsync(string tenant, Source source, string idempotencyKey, CancellationToken cancellationToken) =>
+        Call(async db =>
+        {
+            var transaction = db.CreateTransaction();
+            transaction.AddCondition(Condition.HashNotExists(SourcesKey(tenant), source.Name));
+            if (idempotencyKey.Length > 0)
+            {
+                transaction.AddCondition(Condition.KeyNotExists(IdempotencyKey(tenant, idempotencyKey)));
+                _ = transaction.StringSetAsync(IdempotencyKey(tenant, idempotencyKey), source.Name, IdempotencyWindow);
+            }
+            _ = transaction.HashSetAsync(SourcesKey(tenant), source.Name, JsonFormatter.Default.Format(source));
+            return await transaction.ExecuteAsync();
+        });
+
+    public Task<string?> NameForKeyAsync(string tenant, string idempotencyKey, CancellationToken cancellationToken) =>
+        Call(async db => (string?)await db.StringGetAsync(IdempotencyKey(tenant, idempotencyKey)));
+
+    public Task<bool> TryReplaceAsync(string tenant, Source expected, Source updated, CancellationToken cancellationToken) =>
+        Call(async db =>
+        {
+            var transaction = db.CreateTransaction();
+            transaction.AddCondition(Condition.HashEqual(SourcesKey(tenant), expected.Name, JsonFormatter.Default.Format(expected)));
+            _ = transaction.HashSetAsync(SourcesKey(tenant), expected.Name, JsonFormatter.Default.Format(updated));
+            return await transaction.ExecuteAsync();
+        });
+
+    public Task<bool> DeleteAsync(string tenant, string name, CancellationToken cancellationToken) =>
+        Call(db => db.HashDeleteAsync(SourcesKey(tenant), name));
+
+    private static Source Parse(string json) => JsonParser.Default.Parse<Source>(json);
+
+    /// <summary>Sources are the router's configuration: without Redis there is no agreed answer, so say so.</summary>
+    private async Task<T> Call<T>(Func<IDatabase, Task<T>> work)
+    {
+        try { return await work(redis.GetDatabase()); }
+        catch (RedisException error)
+        {
+            throw new UnavailableException("the source registry (Redis) is unavailable; retry shortly", error);
+        }
+    }
+}
