@@ -78,22 +78,10 @@ public sealed class CorpusVersions(RouterRedis redis, ILogger<CorpusVersions> lo
         return true;
     }
 
-    /// <summary>The source's current version (0 before its first change).</summary>
+    /// <summary>The source's current version (0 before its first change); while Redis is away, only this replica's unwritten bumps.</summary>
     public async Task<long> CurrentAsync(string source)
     {
         var key = Key(TenantContext.Require(), source);
-        if (redis is not null)
-        {
-            try
-            {
-                var value = await redis.GetDatabase().StringGetAsync(key);
-                return value.IsNull ? 0 : (long)value;
-            }
-            catch (RedisException error)
-            {
-                logger.LogWarning(error, "Redis is unavailable; corpus version of {Source} read locally", source);
-            }
-        }
-        return local.GetValueOrDefault(key);
+        return (await ReadAsync([key]))?[0] ?? local.GetValueOrDefault(key);
     }
 }
