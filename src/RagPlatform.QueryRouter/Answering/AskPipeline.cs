@@ -68,7 +68,11 @@ public sealed class AskPipeline(
         Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
         // The answer cache has already embedded the question with the request's model: reuse it.
         var known = embedded is null ? null
-            : new Dictionary<string, QueryVectors>(StringComparer.Ordinal) { [retrieval?.RetrievalModel ?? ""] = QueryEmbedder.ToVectors(embedded) };
+            : new Dictionary<string, QueryVectors>(StringComparer.Ordinal)
+            {
+                [retrieval?.RetrievalModel ?? ""] = QueryEmbedder.ToVectors(embedded),
+                [embedded.Model] = QueryEmbedder.ToVectors(embedded),
+            };
         var plan = await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken, known);
         var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
         return (plan.Route, chunks);

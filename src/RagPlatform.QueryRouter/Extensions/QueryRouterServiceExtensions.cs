@@ -41,7 +41,7 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddSingleton<ConversationMemory>();
         builder.Services.AddSingleton<CorpusVersions>();
         builder.Services.AddSingleton<ISourceStore>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
-            ? new RedisSourceStore(redis)
+            ? new RedisSourceStore(redis, sp.GetRequiredService<RouterRedis>())
             : ActivatorUtilities.CreateInstance<FileSourceStore>(sp));
         builder.Services.AddSingleton<SourceRegistry>();
         builder.Services.AddSingleton<SourceCollections>();

@@ -15,12 +15,30 @@ public sealed class QueryEmbedder(EmbeddingService.EmbeddingServiceClient embedd
     {
         var calls = models.Distinct(StringComparer.Ordinal).Select(async model =>
         {
-            if (known is not null && known.TryGetValue(model, out var ready) && (!dense || ready.Dense.Length > 0) && (!sparse || ready.Sparse is not null))
+            if (Usable(known, model, dense, sparse) is { } ready)
                 return (model, ready);
             return (model, ToVectors(await EmbedOneAsync(question, model, dense, sparse, cancellationToken)));
         });
         return (await Task.WhenAll(calls)).ToDictionary(r => r.model, r => r.Item2, StringComparer.Ordinal);
     }
+
+    /// <summary>The known vectors of every model, when they already hold all that is asked; else null.</summary>
+    public static Dictionary<string, QueryVectors>? AllKnown(IReadOnlyDictionary<string, QueryVectors>? known, IEnumerable<string> models,
+        bool dense, bool sparse)
+    {
+        var all = new Dictionary<string, QueryVectors>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            if (Usable(known, model, dense, sparse) is not { } ready) return null;
+            all[model] = ready;
+        }
+        return all;
+    }
+
+    private static QueryVectors? Usable(IReadOnlyDictionary<string, QueryVectors>? known, string model, bool dense, bool sparse) =>
+        known is not null && known.TryGetValue(model, out var ready) && (!dense || ready.Dense.Length > 0) && (!sparse || ready.Sparse is not null)
+            ? ready
+            : null;
 
     /// <summary>One model's embedding of the question, as the Embedding service answers it.</summary>
     public async Task<EmbedResponse> EmbedOneAsync(string question, string model, bool dense, bool sparse, CancellationToken cancellationToken) =>

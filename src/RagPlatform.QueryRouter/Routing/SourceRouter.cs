@@ -40,8 +40,10 @@ public sealed class SourceRouter(SourceRegistry registry, SourceProfiles profile
         var overrideModel = retrieval?.RetrievalModel ?? "";
         string ModelOf(Source s) => overrideModel.Length > 0 ? overrideModel : s.RetrievalModel;
         var mode = retrieval?.Mode ?? SearchMode.Unspecified;
-        var queries = await clock.TimeAsync("embed", () => embedder.EmbedAsync(question, candidates.Select(c => ModelOf(c.Source)),
-            dense: mode != SearchMode.Sparse || !decided, sparse: mode != SearchMode.Dense, cancellationToken, known));
+        var models = candidates.Select(c => ModelOf(c.Source)).ToList();
+        bool dense = mode != SearchMode.Sparse || !decided, sparse = mode != SearchMode.Dense;
+        var queries = QueryEmbedder.AllKnown(known, models, dense, sparse)
+            ?? await clock.TimeAsync("embed", () => embedder.EmbedAsync(question, models, dense, sparse, cancellationToken, known));
         if (!decided)
             candidates = await clock.TimeAsync("profile", () => ByProfileAsync(candidates, queries, ModelOf, cancellationToken));
 

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Google.Protobuf;
 using RagPlatform.Contracts.Query.V1;
+using RagPlatform.QueryRouter.Caching;
 using RagPlatform.ServiceDefaults.Errors;
 using StackExchange.Redis;
 
@@ -8,22 +10,39 @@ namespace RagPlatform.QueryRouter.Sources;
 /// <summary>
 /// Sources in Redis, so every router replica agrees: one hash per tenant (name → the source as
 /// JSON) and one key per idempotency key. Adds and swaps are transactions conditioned on what is
-/// stored, so racing replicas cannot both win.
+/// stored, so racing replicas cannot both win. Reads go through the router's short-timeout Redis
+/// and, while Redis is away, answer from the last list this replica read, so questions keep being
+/// answered; writes need Redis and say UNAVAILABLE without it.
 /// </summary>
-public sealed class RedisSourceStore(IConnectionMultiplexer redis) : ISourceStore
+public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis reads) : ISourceStore
 {
+    private readonly ConcurrentDictionary<string, IReadOnlyList<Source>> lastRead = new(StringComparer.Ordinal);
+
     /// <summary>How long a create's idempotency key is remembered.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromDays(1);
 
     private static RedisKey SourcesKey(string tenant) => $"ragplatform:{tenant}:sources";
     private static RedisKey IdempotencyKey(string tenant, string key) => $"ragplatform:{tenant}:source-create:{key}";
 
-    public Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken) =>
-        Call(async db => await db.HashGetAsync(SourcesKey(tenant), name) is { IsNull: false } json ? Parse(json!) : null);
+    public async Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        var (ok, json) = await reads.TryAsync(db => db.HashGetAsync(SourcesKey(tenant), name));
+        if (!ok && lastRead.TryGetValue(tenant, out var known))
+            return known.FirstOrDefault(s => s.Name == name);
+        if (!ok) json = await Call(db => db.HashGetAsync(SourcesKey(tenant), name));
+        return json.IsNull ? null : Parse(json!);
+    }
 
-    public Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken) =>
-        Call<IReadOnlyList<Source>>(async db => (await db.HashGetAllAsync(SourcesKey(tenant)))
-            .OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Parse(e.Value!)).ToList());
+    public async Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var (ok, entries) = await reads.TryAsync(db => db.HashGetAllAsync(SourcesKey(tenant)));
+        if (!ok && lastRead.TryGetValue(tenant, out var known))
+            return known;
+        if (!ok) entries = await Call(db => db.HashGetAllAsync(SourcesKey(tenant)));
+        var sources = entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Parse(e.Value!)).ToList();
+        lastRead[tenant] = sources;
+        return sources;
+    }
 
     public Task<bool> TryAddAsync(string tenant, Source source, string idempotencyKey, CancellationToken cancellationToken) =>
         Call(async db =>

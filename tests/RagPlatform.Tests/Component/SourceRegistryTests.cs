@@ -209,8 +209,8 @@ public sealed class SourceRegistryTests : IAsyncLifetime
         await using var redis = await RedisServer.StartAsync(Path.Combine(Path.GetTempPath(), "ragplatform-sources-redis-" + Guid.NewGuid().ToString("N")[..8]));
         var settings = new Dictionary<string, string?>(Settings) { ["ConnectionStrings:redis"] = redis.ConnectionString };
         // Test settings arrive after the standalone host's service defaults ran: connect Redis once they are in.
-        await using var one = await ServiceHost.StartStandaloneAsync(settings, builder => builder.AddRedisIfConfigured());
-        await using var two = await ServiceHost.StartStandaloneAsync(settings, builder => builder.AddRedisIfConfigured());
+        await using var one = await ServiceHost.StartStandaloneAsync(settings);
+        await using var two = await ServiceHost.StartStandaloneAsync(settings);
         var (first, _) = Clients(one);
         var (second, _) = Clients(two);
         var created = await first.CreateSourceAsync(new CreateSourceRequest { Source = new Source { Name = "shared", Description = "one registry" }, IdempotencyKey = "once" });
