@@ -31,6 +31,7 @@ public static class StandaloneHost
         builder.AddFineTuningService();
         builder.AddQueryRouterService();
         configure?.Invoke(builder);
+        builder.Services.AddHostedService<OwnAddressPublisher>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -42,14 +43,10 @@ public static class StandaloneHost
         return app;
     }
 
-    /// <summary>Starts the host and points every service name at it; returns its address.</summary>
+    /// <summary>Starts the host (which points every service name at itself); returns its address.</summary>
     public static async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First();
-        foreach (var name in ServiceNames)
-            app.Configuration[$"services:{name}:http:0"] = address;
-        return new Uri(address);
+        return new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 }

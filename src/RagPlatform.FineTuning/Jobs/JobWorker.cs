@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -16,12 +17,19 @@ namespace RagPlatform.FineTuning.Jobs;
 /// checkpoint, registers the result under the claim's fencing token, and records how it ended.
 /// </summary>
 public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModelRegistry registry, DatasetStore datasets,
-    JobCancellations cancellations, IOptions<FineTuningOptions> options, ILogger<JobWorker> logger) : BackgroundService
+    JobCancellations cancellations, IOptions<FineTuningOptions> options, ILogger<JobWorker> logger,
+    IHostApplicationLifetime lifetime) : BackgroundService
 {
     private readonly string workerId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Jobs call other services: wait until the host is fully started (and, in one process, has
+        // published its own address to service discovery) before the first claim.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+            await started.Task;
         var slots = Enumerable.Range(0, options.Value.MaxConcurrentJobs).Select(_ => RunSlotAsync(stoppingToken));
         await Task.WhenAll(slots);
     }
@@ -93,11 +101,11 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
         {
             logger.LogWarning("Fine-tune job {JobId}: claim {Fence} lost; another worker owns it now", claim.JobId, claim.Fence);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception stopped) when (IsCancellation(stopped, run.Token) && stoppingToken.IsCancellationRequested)
         {
             // Shutting down: the job stays running here and is requeued on the next start.
         }
-        catch (OperationCanceledException)
+        catch (Exception stopped) when (IsCancellation(stopped, run.Token))
         {
             if (await IsCancelRequestedAsync(claim))
                 await TryFinishAsync(claim, JobState.Cancelled, _ => { }, JobEvents.Message("cancelled"));
@@ -169,4 +177,9 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
         try { await FinishAsync(claim, state, change, message); }
         catch (LostClaimException) { logger.LogWarning("Fine-tune job {JobId}: claim lost before it could end as {State}", claim.JobId, state); }
     }
+
+    /// <summary>A cancelled call to another service ends in RpcException(Cancelled), not OperationCanceledException.</summary>
+    private static bool IsCancellation(Exception error, CancellationToken token) =>
+        error is OperationCanceledException
+        || (error is global::Grpc.Core.RpcException { StatusCode: global::Grpc.Core.StatusCode.Cancelled } && token.IsCancellationRequested);
 }
