@@ -1,4 +1,5 @@
 using RagPlatform.Contracts.Query.V1;
+using RagPlatform.QueryRouter.Sources;
 
 namespace RagPlatform.QueryRouter.Caching;
 
@@ -8,8 +9,9 @@ public interface ISourceVolatility
     ValueTask<Volatility> OfAsync(string source, CancellationToken cancellationToken);
 }
 
-/// <summary>Until sources carry a profile, every source's volatility is unspecified (its own configured lifetime).</summary>
-public sealed class UnspecifiedSourceVolatility : ISourceVolatility
+/// <summary>The volatility each source was created with (unspecified for one created by its first ingest).</summary>
+public sealed class RegistrySourceVolatility(SourceRegistry registry) : ISourceVolatility
 {
-    public ValueTask<Volatility> OfAsync(string source, CancellationToken cancellationToken) => ValueTask.FromResult(Volatility.Unspecified);
+    public async ValueTask<Volatility> OfAsync(string source, CancellationToken cancellationToken) =>
+        (await registry.FindOrNullAsync(source, cancellationToken))?.Volatility ?? Volatility.Unspecified;
 }

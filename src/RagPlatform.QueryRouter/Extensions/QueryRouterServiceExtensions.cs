@@ -35,7 +35,7 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddSingleton<AnswerStore>();
         builder.Services.AddSingleton<SemanticIndex>();
         builder.Services.AddSingleton<AnswerCache>();
-        builder.Services.TryAddSingleton<ISourceVolatility, UnspecifiedSourceVolatility>();
+        builder.Services.TryAddSingleton<ISourceVolatility, RegistrySourceVolatility>();
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.TryAddSingleton<IQuestionRewriter, FollowUpRewriter>();
         builder.Services.AddSingleton<ConversationMemory>();

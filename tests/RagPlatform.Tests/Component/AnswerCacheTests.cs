@@ -17,18 +17,11 @@ public sealed class AnswerCacheTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        host = await ServiceHost.StartStandaloneAsync(configure: b =>
-            b.Services.AddSingleton<ISourceVolatility>(new VolatilityByName(new() { ["live"] = Volatility.Realtime, ["archive"] = Volatility.Static })));
+        host = await ServiceHost.StartStandaloneAsync();
         router = new QueryRouterService.QueryRouterServiceClient(host.Channel);
     }
 
     public async Task DisposeAsync() => await host.DisposeAsync();
-
-    private sealed class VolatilityByName(Dictionary<string, Volatility> volatilities) : ISourceVolatility
-    {
-        public ValueTask<Volatility> OfAsync(string source, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(volatilities.GetValueOrDefault(source));
-    }
 
     private const string Bees = "# Honeybees\n\nKarl von Frisch decoded the waggle dance of honeybees. He shared the 1973 Nobel Prize for it.";
     private const string BeesRevised = "# Honeybees\n\nMartin Lindauer decoded the waggle dance of honeybees, as a student of von Frisch.";
@@ -103,6 +96,8 @@ public sealed class AnswerCacheTests : IAsyncLifetime
     [Fact]
     public async Task Cache_policies_and_source_volatility_are_honoured()
     {
+        foreach (var (name, volatility) in new[] { ("archive", Volatility.Static), ("live", Volatility.Realtime) })
+            await router.CreateSourceAsync(new CreateSourceRequest { Source = new Source { Name = name, Volatility = volatility } }, ServiceHost.Tenant("policies"));
         await IngestAsync("policies", "bees.md", Bees, source: "archive");
         await IngestAsync("policies", "stream.md", "# Feed\n\nThe hive weighs 41 kilograms now.", source: "live");
         const string question = "Who decoded the waggle dance?";
