@@ -44,10 +44,14 @@ public sealed class EmbeddingCache(IConnectionMultiplexer redis, IOptions<Embedd
         return found;
     }
 
-    /// <summary>Stores vectors without waiting for Redis (fire-and-forget): a lost write is only a later miss.</summary>
+    /// <summary>
+    /// Stores vectors without waiting for Redis (fire-and-forget): a lost write is only a later miss.
+    /// Only while the breaker is closed: a send learns nothing of Redis's health, so it must not take
+    /// the trial call that would otherwise never report back and keep the breaker open for good.
+    /// </summary>
     public void SetMany(string model, bool isQuery, IReadOnlyList<(string Text, CachedVector Vector)> entries)
     {
-        if (entries.Count == 0 || !breaker.Allow()) return;
+        if (entries.Count == 0 || breaker.IsOpen) return;
         var tenant = TenantContext.Require();
         try
         {
