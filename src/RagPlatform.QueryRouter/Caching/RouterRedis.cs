@@ -17,13 +17,13 @@ public sealed class RouterRedis(IOptions<AnswerCacheOptions> options, ILogger<Ro
     /// <summary>Whether ConnectionStrings:redis is set; without it the router keeps its state in memory.</summary>
     public bool IsConfigured => redis is not null;
 
-    /// <summary>Runs a command; Ok is false when Redis is not configured, failing, or too slow.</summary>
-    public async Task<(bool Ok, T Value)> TryAsync<T>(Func<IDatabase, Task<T>> command)
+    /// <summary>Runs a command; Ok is false when Redis is not configured, failing, or slower than the timeout (the cache's, unless given).</summary>
+    public async Task<(bool Ok, T Value)> TryAsync<T>(Func<IDatabase, Task<T>> command, TimeSpan? timeout = null)
     {
         if (redis is null || !breaker.Allow()) return (false, default!);
         try
         {
-            var value = await command(redis.GetDatabase()).WaitAsync(options.Value.Timeout);
+            var value = await command(redis.GetDatabase()).WaitAsync(timeout ?? options.Value.Timeout);
             breaker.Success();
             return (true, value);
         }

@@ -18,6 +18,12 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<Source>> lastRead = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Longer than the answer cache's wait: a slow read must not serve an old list (a source just
+    /// created would look missing); an outage still costs it once per cool-down, through the breaker.
+    /// </summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a create's idempotency key is remembered.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromDays(1);
 
@@ -26,7 +32,7 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
 
     public async Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken)
     {
-        var (ok, json) = await reads.TryAsync(db => db.HashGetAsync(SourcesKey(tenant), name));
+        var (ok, json) = await reads.TryAsync(db => db.HashGetAsync(SourcesKey(tenant), name), ReadTimeout);
         if (!ok && lastRead.TryGetValue(tenant, out var known))
             return known.FirstOrDefault(s => s.Name == name);
         if (!ok) json = await Call(db => db.HashGetAsync(SourcesKey(tenant), name));
@@ -35,7 +41,7 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
 
     public async Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
-        var (ok, entries) = await reads.TryAsync(db => db.HashGetAllAsync(SourcesKey(tenant)));
+        var (ok, entries) = await reads.TryAsync(db => db.HashGetAllAsync(SourcesKey(tenant)), ReadTimeout);
         if (!ok && lastRead.TryGetValue(tenant, out var known))
             return known;
         if (!ok) entries = await Call(db => db.HashGetAllAsync(SourcesKey(tenant)));
