@@ -59,6 +59,12 @@ public sealed class QueryRouterOptions
     [Range(1, 1024)]
     public int EmbedBatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// How long a write waits for a reindex to finish switching its source to the new collection
+    /// before it answers UNAVAILABLE (the switch copies only what changed during the reindex).
+    /// </summary>
+    public TimeSpan SourceSwitchWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the router keeps its own state (sources, without Redis); relative paths are under the content root.</summary>
     [Required]
     public string DataDirectory { get; set; } = ".data/router";

@@ -44,7 +44,7 @@ public static class QueryRouterServiceExtensions
             ? new RedisSourceStore(redis, sp.GetRequiredService<RouterRedis>())
             : ActivatorUtilities.CreateInstance<FileSourceStore>(sp));
         builder.Services.AddSingleton<SourceRegistry>();
-        builder.Services.AddSingleton<SourceCollections>();
+        builder.Services.AddSingleton<SourceWrites>();
         builder.Services.AddSingleton<SourceReindexer>();
         builder.Services.AddSingleton<SourceProfiles>();
         builder.Services.AddSingleton<QueryEmbedder>();

@@ -21,7 +21,7 @@ namespace RagPlatform.QueryRouter.Ingestion;
 public sealed class IngestionPipeline(
     EmbeddingService.EmbeddingServiceClient embedding,
     VectorSearchService.VectorSearchServiceClient vectors,
-    SourceCollections sources,
+    SourceWrites writes,
     CorpusVersions versions,
     IOptions<QueryRouterOptions> options,
     ILogger<IngestionPipeline> logger)
@@ -31,17 +31,17 @@ public sealed class IngestionPipeline(
     /// <summary>
     /// One ingest call's memory: the collections it writes to, so each is looked up once; which of
     /// them were empty when it began, and which documents it has already seen, so that a first load
-    /// into an empty source skips the unchanged check (nothing can be unchanged there).
+    /// into an empty collection skips the unchanged check (nothing can be unchanged there).
     /// </summary>
     public sealed class Batch
     {
         internal readonly ConcurrentDictionary<string, Collection> Collections = new(StringComparer.Ordinal);
         internal readonly ConcurrentDictionary<string, bool> EmptyAtStart = new(StringComparer.Ordinal);
-        internal readonly ConcurrentDictionary<(string Source, string DocumentId), byte> Seen = new();
+        internal readonly ConcurrentDictionary<(string Collection, string DocumentId), byte> Seen = new();
 
-        /// <summary>True when no version of the document can be stored yet: its source was empty and this is its first time here.</summary>
-        internal bool IsNew(string source, string documentId) =>
-            Seen.TryAdd((source, documentId), 0) && EmptyAtStart.GetValueOrDefault(source);
+        /// <summary>True when no version of the document can be stored yet: its collection was empty and this is its first time here.</summary>
+        internal bool IsNew(string collection, string documentId) =>
+            Seen.TryAdd((collection, documentId), 0) && EmptyAtStart.GetValueOrDefault(collection);
     }
 
     public Task<DocumentResult> IngestAsync(IngestRequest request, uint index, CancellationToken cancellationToken) =>
@@ -67,33 +67,19 @@ public sealed class IngestionPipeline(
                 $"'{contentType}' is not supported; send one of {string.Join(", ", DocumentParser.Supported)}");
             var hash = ContentHash(request, contentType);
 
-            var collection = await CollectionAsync(source, batch, cancellationToken);
-            if (!batch.IsNew(source, request.DocumentId) && await IsUnchangedAsync(collection.Name, request.DocumentId, hash, cancellationToken))
+            // A write repeated at a reindexed source's new collection may find its content there already:
+            // it was still written once, so it counts as indexed.
+            int? chunkCount = null;
+            await writes.WriteAsync(source, create: true, async target =>
+                chunkCount = await WriteAsync(target, request, contentType, hash, batch, cancellationToken) ?? chunkCount, cancellationToken);
+            if (chunkCount is null)
             {
                 result.Status = DocumentStatus.Unchanged;
                 return result;
             }
-            var document = DocumentParser.Parse(request.Content.Span, contentType, request.Title);
-            var model = await sources.ModelAsync(source, cancellationToken);
-            var chunks = limits.ChunkWords == 0
-                ? Chunker.Whole(document)
-                : await Chunker.SplitAsync(document, new ChunkBudget((int)model.MaxTokens, limits.ChunkWords, limits.ChunkOverlapSentences),
-                    new EmbeddingTokenCounter(embedding, model.Name, (int)model.MaxTokens), cancellationToken);
-            Require.That(chunks.Count <= limits.MaxChunksPerDocument, "content",
-                $"makes {chunks.Count} chunks; the limit is {limits.MaxChunksPerDocument} per document (split it into smaller documents)");
-
-            long generation = ChunkGenerations.Next();
-            var points = await EmbedAsync(source, request, document, chunks, hash, generation, model.Name, collection.AverageDocumentLength, cancellationToken);
-            await vectors.UpsertAsync(new UpsertRequest { Collection = collection.Name, Points = { points } }, cancellationToken: cancellationToken);
-            await vectors.DeletePointsAsync(new DeletePointsRequest
-            {
-                Collection = collection.Name,
-                Filter = ChunkGenerations.OtherGenerations(request.DocumentId, generation),
-            }, cancellationToken: cancellationToken);
-            await versions.BumpAsync(source);
             result.Status = DocumentStatus.Indexed;
-            result.Chunks = (uint)chunks.Count;
-            QueryRouterTelemetry.Chunks.Add(chunks.Count);
+            result.Chunks = (uint)chunkCount.Value;
+            QueryRouterTelemetry.Chunks.Add(chunkCount.Value);
         }
         catch (PlatformException error)
         {
@@ -101,7 +87,6 @@ public sealed class IngestionPipeline(
         }
         catch (RpcException error) when (error.StatusCode != StatusCode.Cancelled)
         {
-            if (error.StatusCode == StatusCode.NotFound) batch.Collections.TryRemove(source, out _);
             Fail(result, error.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)error.StatusCode, Message = error.Status.Detail });
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -120,27 +105,65 @@ public sealed class IngestionPipeline(
         SourceNames.Validate(source, "source");
         Require.NotBlank(documentId, "document_id");
         Require.MaxLength(documentId, MaxDocumentIdLength, "document_id");
-        var collection = await sources.CollectionOfAsync(source, cancellationToken)
-            ?? throw new NotFoundException($"source '{source}' does not exist");
-        var response = await vectors.DeletePointsAsync(new DeletePointsRequest
+        // Repeated at a reindexed source's new collection, a delete may find less there: report the most it removed.
+        ulong deleted = 0;
+        await writes.WriteAsync(source, create: false, async target =>
         {
-            Collection = collection,
-            Filter = ChunkFilters.AllOf(documentId),
-        }, cancellationToken: cancellationToken);
-        if (response.Deleted > 0) await versions.BumpAsync(source);
-        return response.Deleted;
+            var removed = (await vectors.DeletePointsAsync(new DeletePointsRequest
+            {
+                Collection = target.Collection,
+                Filter = ChunkFilters.AllOf(documentId),
+            }, cancellationToken: cancellationToken)).Deleted;
+            if (removed > 0) await versions.BumpAsync(target.Name);
+            return deleted = Math.Max(deleted, removed);
+        }, cancellationToken);
+        return deleted;
     }
 
     /// <summary>
-    /// The source's collection, looked up once per ingest call; looked up again while it is still
-    /// empty, so that its average document length (BM25's) is known once the first document is in.
+    /// Writes the document's chunks to the source's current collection: nothing when the same content
+    /// is there already (null), else its new generation in one upsert, then its older generations
+    /// removed. Returns the number of chunks written.
     /// </summary>
-    private async Task<Collection> CollectionAsync(string source, Batch batch, CancellationToken cancellationToken)
+    private async Task<int?> WriteAsync(Source target, IngestRequest request, string contentType, string hash, Batch batch,
+        CancellationToken cancellationToken)
     {
-        if (batch.Collections.TryGetValue(source, out var known) && known.AverageDocumentLength > 0) return known;
-        var collection = await sources.EnsureAsync(source, cancellationToken);
-        batch.Collections[source] = collection;
-        batch.EmptyAtStart.TryAdd(source, collection.PointsCount == 0);
+        var limits = options.Value;
+        var collection = await CollectionAsync(target, batch, cancellationToken);
+        if (!batch.IsNew(collection.Name, request.DocumentId) && await IsUnchangedAsync(collection.Name, request.DocumentId, hash, cancellationToken))
+            return null;
+        var document = DocumentParser.Parse(request.Content.Span, contentType, request.Title);
+        var model = await writes.ModelAsync(target, cancellationToken);
+        var chunks = limits.ChunkWords == 0
+            ? Chunker.Whole(document)
+            : await Chunker.SplitAsync(document, new ChunkBudget((int)model.MaxTokens, limits.ChunkWords, limits.ChunkOverlapSentences),
+                new EmbeddingTokenCounter(embedding, model.Name, (int)model.MaxTokens), cancellationToken);
+        Require.That(chunks.Count <= limits.MaxChunksPerDocument, "content",
+            $"makes {chunks.Count} chunks; the limit is {limits.MaxChunksPerDocument} per document (split it into smaller documents)");
+
+        long generation = ChunkGenerations.Next();
+        var points = await EmbedAsync(target.Name, request, document, chunks, hash, generation, model.Name, collection.AverageDocumentLength, cancellationToken);
+        await vectors.UpsertAsync(new UpsertRequest { Collection = collection.Name, Points = { points } }, cancellationToken: cancellationToken);
+        await vectors.DeletePointsAsync(new DeletePointsRequest
+        {
+            Collection = collection.Name,
+            Filter = ChunkGenerations.OtherGenerations(request.DocumentId, generation),
+        }, cancellationToken: cancellationToken);
+        // Bumped as soon as the chunks are written, even if the write is then not acknowledged: cached answers must not outlive them.
+        await versions.BumpAsync(target.Name);
+        return chunks.Count;
+    }
+
+    /// <summary>
+    /// The collection, looked up once per ingest call; looked up again while it is still empty, so
+    /// that its average document length (BM25's) is known once the first document is in.
+    /// </summary>
+    private async Task<Collection> CollectionAsync(Source target, Batch batch, CancellationToken cancellationToken)
+    {
+        if (batch.Collections.TryGetValue(target.Collection, out var known) && known.AverageDocumentLength > 0) return known;
+        var collection = await writes.CollectionAsync(target, cancellationToken);
+        batch.Collections[target.Collection] = collection;
+        batch.EmptyAtStart.TryAdd(target.Collection, collection.PointsCount == 0);
         return collection;
     }
 

@@ -24,6 +24,9 @@ public sealed class FileSourceStore(IOptions<QueryRouterOptions> options, IHostE
     public Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken) =>
         Read(tenant, file => file.Sources.TryGetValue(name, out var json) ? Parse(json) : null, cancellationToken);
 
+    public Task<Source?> GetLatestAsync(string tenant, string name, CancellationToken cancellationToken) =>
+        GetAsync(tenant, name, cancellationToken);
+
     public Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken) =>
         Read<IReadOnlyList<Source>>(tenant, file => file.Sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Parse(s.Value)).ToList(),
             cancellationToken);

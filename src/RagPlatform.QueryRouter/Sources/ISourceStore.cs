@@ -11,6 +11,12 @@ public interface ISourceStore
 {
     Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="GetAsync"/>, but never answered from a remembered copy: for checking that a
+    /// write landed where the source still points.
+    /// </summary>
+    Task<Source?> GetLatestAsync(string tenant, string name, CancellationToken cancellationToken);
+
     /// <summary>The tenant's sources, ordered by name.</summary>
     Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken);
 

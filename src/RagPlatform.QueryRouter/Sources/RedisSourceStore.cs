@@ -39,6 +39,12 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
         return json.IsNull ? null : Parse(json!);
     }
 
+    public async Task<Source?> GetLatestAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        var json = await Call(db => db.HashGetAsync(SourcesKey(tenant), name));
+        return json.IsNull ? null : Parse(json!);
+    }
+
     public async Task<IReadOnlyList<Source>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
         var (ok, entries) = await reads.TryAsync(db => db.HashGetAllAsync(SourcesKey(tenant)), ReadTimeout);

@@ -87,6 +87,10 @@ public sealed class SourceRegistry(
     public Task<Source?> FindOrNullAsync(string name, CancellationToken cancellationToken) =>
         store.GetAsync(TenantContext.Require(), name, cancellationToken);
 
+    /// <summary>The stored definition, read from the store itself (never a remembered copy).</summary>
+    public Task<Source?> FindLatestOrNullAsync(string name, CancellationToken cancellationToken) =>
+        store.GetLatestAsync(TenantContext.Require(), name, cancellationToken);
+
     /// <summary>Every source the caller may see, by name.</summary>
     public async Task<List<Source>> VisibleAsync(IReadOnlyCollection<string> callerTags, CancellationToken cancellationToken) =>
         (await store.ListAsync(TenantContext.Require(), cancellationToken)).Where(s => SourceAccess.CanSee(s, callerTags)).ToList();
@@ -116,6 +120,7 @@ public sealed class SourceRegistry(
         if (source is null || !await store.DeleteAsync(tenant, name, cancellationToken))
             return false;
         await DropCollectionAsync(source.Collection, cancellationToken);
+        if (source.SwitchingFrom.Length > 0) await DropCollectionAsync(source.SwitchingFrom, cancellationToken);
         await versions.BumpAsync(name);
         return true;
     }

@@ -11,9 +11,12 @@ namespace RagPlatform.QueryRouter.Sources;
 
 /// <summary>
 /// Re-embeds a source into another embedding space: every chunk's text (kept in its payload) is
-/// embedded with the new model into a new collection while queries keep using the old one; then the
-/// source switches to the new collection in one conditional write, chunks written or removed during
-/// the copy are carried over, and the old collection is dropped.
+/// embedded with the new model into a new collection while queries and writes keep using the old
+/// one. Then the source switches to the new collection in one conditional write that also marks the
+/// switch as under way; writes wait while it is (see <see cref="SourceWrites"/>), so the pass that
+/// carries over what changed during the copy is the only writer of the new collection, and nothing
+/// it copies can undo a later write. Clearing the mark ends the switch and the old collection is
+/// dropped. A switch that stopped part-way (a crash) is finished by the next ReindexSource call.
 /// </summary>
 public sealed class SourceReindexer(
     SourceRegistry registry,
@@ -28,7 +31,7 @@ public sealed class SourceReindexer(
     {
         SourceNames.Validate(request.Name, "name");
         Require.NotBlank(request.RetrievalModel, "retrieval_model");
-        var source = await registry.FindOrNullAsync(request.Name, cancellationToken)
+        var source = await registry.FindLatestOrNullAsync(request.Name, cancellationToken)
             ?? throw new NotFoundException($"source '{request.Name}' does not exist");
         var model = await registry.ModelAsync(request.RetrievalModel, "retrieval_model", cancellationToken);
         var key = (TenantContext.Require(), source.Name);
@@ -36,16 +39,22 @@ public sealed class SourceReindexer(
             throw new FailedPreconditionException($"source '{source.Name}' is already being reindexed");
         try
         {
+            if (source.SwitchingFrom.Length > 0)
+            {
+                source = await FinishSwitchAsync(source, null, cancellationToken);
+                if (source.RetrievalModel == model.Name)
+                    return await registry.DescribeAsync(source, cancellationToken);
+            }
             var updated = source.Clone();
             var target = $"srx-{Guid.NewGuid():N}"[..12] + "-" + source.Name[..Math.Min(source.Name.Length, 51)];
             await registry.CreateCollectionAsync(updated, target, model, cancellationToken);
+            Dictionary<string, string> copied;
             try
             {
-                var copied = await CopyAsync(source.Collection, target, model.Name, null, cancellationToken);
+                copied = await CopyAsync(source.Collection, target, model.Name, null, cancellationToken);
+                updated.SwitchingFrom = source.Collection;
                 if (!await registry.TrySwapAsync(source, updated, cancellationToken))
                     throw new FailedPreconditionException($"source '{source.Name}' changed during the reindex; nothing was switched, retry");
-                // Chunks that ingestion wrote to (or removed from) the old collection while the copy ran.
-                await CopyAsync(source.Collection, target, model.Name, copied, cancellationToken);
             }
             catch
             {
@@ -53,32 +62,42 @@ public sealed class SourceReindexer(
                     await registry.DropCollectionAsync(target, CancellationToken.None);
                 throw;
             }
-            await registry.DropCollectionAsync(source.Collection, cancellationToken);
-            await versions.BumpAsync(source.Name);
-            return await registry.DescribeAsync(updated, cancellationToken);
+            return await registry.DescribeAsync(await FinishSwitchAsync(updated, copied, cancellationToken), cancellationToken);
         }
         finally { running.TryRemove(key, out _); }
     }
 
     /// <summary>
+    /// Brings the new collection level with the old one (what <paramref name="copied"/> says it was
+    /// given, or, when resuming, what it holds), ends the switch, and drops the old collection.
+    /// </summary>
+    private async Task<Source> FinishSwitchAsync(Source switching, Dictionary<string, string>? copied, CancellationToken cancellationToken)
+    {
+        copied ??= await ContentHashesAsync(switching.Collection, cancellationToken);
+        await CopyAsync(switching.SwitchingFrom, switching.Collection, switching.RetrievalModel, copied, cancellationToken);
+        var done = switching.Clone();
+        done.SwitchingFrom = "";
+        if (!await registry.TrySwapAsync(switching, done, cancellationToken))
+            throw new FailedPreconditionException($"source '{switching.Name}' changed while switching collections; call ReindexSource again");
+        await registry.DropCollectionAsync(switching.SwitchingFrom, cancellationToken);
+        await versions.BumpAsync(done.Name);
+        return done;
+    }
+
+    /// <summary>
     /// Copies the chunks of <paramref name="from"/> into <paramref name="to"/>, re-embedded. With
-    /// <paramref name="already"/> (id → content hash of the first pass) only what changed since is
-    /// copied, and chunks gone from the source are removed. Returns what was copied.
+    /// <paramref name="already"/> (id → content hash of what <paramref name="to"/> was given) only
+    /// what differs is copied, and chunks gone from the source are removed. Returns what was copied.
     /// </summary>
     private async Task<Dictionary<string, string>> CopyAsync(string from, string to, string model, Dictionary<string, string>? already,
         CancellationToken cancellationToken)
     {
         var copied = new Dictionary<string, string>(StringComparer.Ordinal);
         var averageLength = (await vectors.GetCollectionAsync(new GetCollectionRequest { Name = from }, cancellationToken: cancellationToken)).AverageDocumentLength;
-        string token = "";
-        do
+        await foreach (var page in PagesAsync(from, cancellationToken))
         {
-            var page = await vectors.ScrollAsync(new ScrollRequest
-            {
-                Collection = from, Limit = (uint)options.Value.EmbedBatchSize, PageToken = token, WithPayload = true,
-            }, cancellationToken: cancellationToken);
             var changed = new List<Point>();
-            foreach (var point in page.Points)
+            foreach (var point in page)
             {
                 var hash = ChunkPayload.GetString(point.Payload, ChunkPayload.ContentHash);
                 copied[point.Id] = hash;
@@ -87,8 +106,7 @@ public sealed class SourceReindexer(
             }
             if (changed.Count > 0)
                 await UpsertAsync(to, model, changed, averageLength, cancellationToken);
-            token = page.NextPageToken;
-        } while (token.Length > 0);
+        }
         if (already is not null)
         {
             var gone = already.Keys.Where(id => !copied.ContainsKey(id)).ToList();
@@ -96,6 +114,31 @@ public sealed class SourceReindexer(
                 await vectors.DeletePointsAsync(new DeletePointsRequest { Collection = to, Ids = { batch } }, cancellationToken: cancellationToken);
         }
         return copied;
+    }
+
+    /// <summary>Id → content hash of every chunk in the collection.</summary>
+    private async Task<Dictionary<string, string>> ContentHashesAsync(string collection, CancellationToken cancellationToken)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var page in PagesAsync(collection, cancellationToken))
+            foreach (var point in page)
+                hashes[point.Id] = ChunkPayload.GetString(point.Payload, ChunkPayload.ContentHash);
+        return hashes;
+    }
+
+    private async IAsyncEnumerable<IReadOnlyList<Point>> PagesAsync(string collection,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string token = "";
+        do
+        {
+            var page = await vectors.ScrollAsync(new ScrollRequest
+            {
+                Collection = collection, Limit = (uint)options.Value.EmbedBatchSize, PageToken = token, WithPayload = true,
+            }, cancellationToken: cancellationToken);
+            yield return page.Points;
+            token = page.NextPageToken;
+        } while (token.Length > 0);
     }
 
     private async Task UpsertAsync(string collection, string model, List<Point> chunks, double averageLength, CancellationToken cancellationToken)
