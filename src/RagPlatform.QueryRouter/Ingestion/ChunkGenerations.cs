@@ -71,6 +71,16 @@ public static class ChunkGenerations
             || Of(p.Payload) == newest![ChunkPayload.GetString(p.Payload, ChunkPayload.DocumentId)])];
     }
 
+    /// <summary>A document's chunks of generations before <paramref name="generation"/>.</summary>
+    public static Filter OlderGenerations(string documentId, long generation) => new()
+    {
+        Must =
+        {
+            ChunkFilters.Document(documentId),
+            new Condition { Field = new FieldCondition { Key = ChunkPayload.Generation, Range = new Contracts.Vectors.V1.Range { Lt = generation } } },
+        },
+    };
+
     /// <summary>Every chunk of a document except those of <paramref name="generation"/>.</summary>
     public static Filter OtherGenerations(string documentId, long generation) => new()
     {

@@ -130,8 +130,12 @@ public sealed class IngestionPipeline(
     {
         var limits = options.Value;
         var collection = await CollectionAsync(target, batch, cancellationToken);
-        if (!batch.IsNew(collection.Name, request.DocumentId) && await IsUnchangedAsync(collection.Name, request.DocumentId, hash, cancellationToken))
+        if (!batch.IsNew(collection.Name, request.DocumentId)
+            && await StoredGenerationAsync(collection.Name, request.DocumentId, hash, cancellationToken) is { } stored)
+        {
+            await RemoveOlderGenerationsAsync(target.Name, collection.Name, request.DocumentId, stored, cancellationToken);
             return null;
+        }
         var document = DocumentParser.Parse(request.Content.Span, contentType, request.Title);
         var model = await writes.ModelAsync(target, cancellationToken);
         var chunks = limits.ChunkWords == 0
@@ -208,11 +212,34 @@ public sealed class IngestionPipeline(
         return points;
     }
 
-    private async Task<bool> IsUnchangedAsync(string collection, string documentId, string hash, CancellationToken cancellationToken)
+    /// <summary>The generation that holds exactly this content of the document, if one is stored.</summary>
+    private async Task<long?> StoredGenerationAsync(string collection, string documentId, string hash, CancellationToken cancellationToken)
     {
-        var count = await vectors.CountAsync(new CountRequest { Collection = collection, Filter = ChunkFilters.SameContent(documentId, hash) },
-            cancellationToken: cancellationToken);
-        return count.Count > 0;
+        var found = await vectors.ScrollAsync(new ScrollRequest
+        {
+            Collection = collection, Filter = ChunkFilters.SameContent(documentId, hash), Limit = 1, WithPayload = true,
+        }, cancellationToken: cancellationToken);
+        return found.Points.Count == 0 ? null : ChunkGenerations.Of(found.Points[0].Payload);
+    }
+
+    /// <summary>
+    /// Generations older than the stored one are what a re-ingest stopped between its upsert and its
+    /// delete (a crash) left behind. Readers skip them beside the newer chunks, but not alone, so they
+    /// go when the same content comes again. Never newer ones: they may be a racing ingest's.
+    /// </summary>
+    private async Task RemoveOlderGenerationsAsync(string source, string collection, string documentId, long generation,
+        CancellationToken cancellationToken)
+    {
+        var removed = await vectors.DeletePointsAsync(new DeletePointsRequest
+        {
+            Collection = collection, Filter = ChunkGenerations.OlderGenerations(documentId, generation),
+        }, cancellationToken: cancellationToken);
+        if (removed.Deleted > 0)
+        {
+            logger.LogInformation("Removed {Chunks} chunks of older generations of {Document} in {Source} left by an interrupted re-ingest",
+                removed.Deleted, documentId, source);
+            await versions.BumpAsync(source);
+        }
     }
 
     private static string ContentHash(IngestRequest request, string contentType)

@@ -175,6 +175,24 @@ public sealed class IngestionTests(UseLiteWeights weights) : IClassFixture<UseLi
     }
 
     [Fact]
+    public async Task Chunks_an_interrupted_reingest_left_behind_go_when_the_same_content_comes_again()
+    {
+        var old = Text("notes.md", "# Notes\n\nThe meeting is on Monday.");
+        var current = Text("notes.md", "# Notes\n\nThe meeting moved to Thursday.");
+        Assert.Equal(DocumentStatus.Indexed, (await IngestAsync("leftovers", [old])).Results[0].Status);
+        var oldChunks = await vectors.ScrollAsync(new ScrollRequest { Collection = "src-default", WithPayload = true, WithVectors = true },
+            ServiceHost.Tenant("leftovers"));
+        Assert.Equal(DocumentStatus.Indexed, (await IngestAsync("leftovers", [current])).Results[0].Status);
+        // A re-ingest that stopped between its upsert and its delete leaves the older generation stored.
+        await vectors.UpsertAsync(new UpsertRequest { Collection = "src-default", Points = { oldChunks.Points } }, ServiceHost.Tenant("leftovers"));
+        Assert.Equal(2, (await ChunksAsync("leftovers", "notes.md")).Count);
+
+        Assert.Equal(DocumentStatus.Unchanged, (await IngestAsync("leftovers", [current])).Results[0].Status);
+        var left = Assert.Single(await ChunksAsync("leftovers", "notes.md"));
+        Assert.Contains("Thursday", ChunkPayload.GetString(left.Payload, ChunkPayload.Text));
+    }
+
+    [Fact]
     public async Task Documents_of_one_stream_are_ingested_together_yet_a_repeated_id_ends_at_its_last_version()
     {
         var documents = Enumerable.Range(0, 12).Select(i => Text($"doc-{i}.md", $"# Doc {i}\n\nDocument {i} is about topic number {i}.")).ToList();
