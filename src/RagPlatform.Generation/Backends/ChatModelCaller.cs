@@ -6,6 +6,7 @@ using Microsoft.SemanticKernel.Connectors.OpenAI;
 using StreamingChatCompletionUpdate = OpenAI.Chat.StreamingChatCompletionUpdate;
 using RagPlatform.Generation.Models;
 using RagPlatform.Generation.Prompting;
+using RagPlatform.ServiceDefaults.Providers;
 
 namespace RagPlatform.Generation.Backends;
 
@@ -70,28 +71,28 @@ public sealed class ChatModelCaller(ChatServiceFactory services, ILogger<ChatMod
                     // off (the server died, or a proxy closed the connection) and its text is incomplete.
                     if (finish is not null)
                         return new ChatCompletion(promptTokens, completionTokens, finish, started ? firstToken : clock.Elapsed, attempt);
-                    failure = ProviderFailure.CutOff;
+                    failure = ChatProviderFailures.CutOff;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     failure = ProviderFailure.TimedOutAfter(model.Timeout);
                 }
-                catch (Exception error) when (!cancellationToken.IsCancellationRequested && ProviderFailure.From(error) is { } classified)
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested && ChatProviderFailures.From(error) is { } classified)
                 {
                     failure = classified;
                 }
             }
 
-            var delay = started ? null : DelayBeforeRetry(model, failure, attempt);
+            var delay = started ? null : failure.DelayBeforeRetry(attempt, model.MaxRetries, model.RetryBaseDelay, model.MaxRetryDelay);
             if (delay is null)
             {
                 // Status and code only: a provider's message may echo part of the key.
                 logger.LogWarning("Chat model {Model} ({Provider}): failed {When} after {Attempts} attempt(s), HTTP {Status} ({Reason})",
-                    name, model.Provider, started ? "mid-answer" : "before answering", attempt, failure.HttpStatus, Reason(failure));
+                    name, model.Provider, started ? "mid-answer" : "before answering", attempt, failure.HttpStatus, failure.Reason);
                 throw ProviderErrors.ToPlatformException(name, failure, attempt, midAnswer: started);
             }
             logger.LogWarning("Chat model {Model} ({Provider}): attempt {Attempt} failed with HTTP {Status} ({Reason}); retrying in {Delay} ms",
-                name, model.Provider, attempt, failure.HttpStatus, Reason(failure), (long)delay.Value.TotalMilliseconds);
+                name, model.Provider, attempt, failure.HttpStatus, failure.Reason, (long)delay.Value.TotalMilliseconds);
             await Task.Delay(delay.Value, cancellationToken);
         }
     }
@@ -110,20 +111,5 @@ public sealed class ChatModelCaller(ChatServiceFactory services, ILogger<ChatMod
             history.Add(new ChatMessageContent(role, message.Content));
         }
         return history;
-    }
-
-    private static string Reason(ProviderFailure failure) => failure.TimedOut ? "timeout" : failure.Code ?? "no code";
-
-    /// <summary>How long to wait before the next attempt, or null to give up now.</summary>
-    private static TimeSpan? DelayBeforeRetry(ChatModelOptions model, ProviderFailure failure, int attempt)
-    {
-        if (!failure.IsRetryable || attempt > model.MaxRetries)
-            return null;
-        if (failure.RetryAfter is { } asked)
-            return asked <= model.MaxRetryDelay ? asked : null; // a long wait is the caller's call, not ours
-        // Exponential, plus up to a fifth on top so that many clients do not retry in step.
-        double backoff = model.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        backoff += backoff * 0.2 * Random.Shared.NextDouble();
-        return TimeSpan.FromMilliseconds(Math.Min(backoff, model.MaxRetryDelay.TotalMilliseconds));
     }
 }

@@ -1,4 +1,5 @@
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Providers;
 
 namespace RagPlatform.Generation.Backends;
 

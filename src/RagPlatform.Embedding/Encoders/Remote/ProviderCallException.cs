@@ -1,3 +1,5 @@
+using RagPlatform.ServiceDefaults.Providers;
+
 namespace RagPlatform.Embedding.Encoders.Remote;
 
 /// <summary>A provider request that failed for good: not retryable, or out of retries.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using RagPlatform.ServiceDefaults.Providers;
 
 namespace RagPlatform.Embedding.Encoders.Remote;
 
@@ -36,33 +37,18 @@ public sealed class RetryingEmbeddingGenerator(
                 }
             }
 
-            var delay = DelayBeforeRetry(failure, attempt);
+            var delay = failure.DelayBeforeRetry(attempt, settings.MaxRetries, settings.RetryBaseDelay, settings.MaxRetryDelay);
             if (delay is null)
             {
                 // Status and code only: a provider's message may echo part of the key.
                 logger.LogWarning("Embedding model {Model} ({Provider}): giving up after {Attempts} attempt(s), last HTTP {Status} ({Reason})",
-                    settings.Model, settings.Provider, attempt, failure.HttpStatus, Reason(failure));
+                    settings.Model, settings.Provider, attempt, failure.HttpStatus, failure.Reason);
                 throw new ProviderCallException(failure, attempt);
             }
             logger.LogWarning("Embedding model {Model} ({Provider}): attempt {Attempt} failed with HTTP {Status} ({Reason}); retrying in {Delay} ms",
-                settings.Model, settings.Provider, attempt, failure.HttpStatus, Reason(failure),
+                settings.Model, settings.Provider, attempt, failure.HttpStatus, failure.Reason,
                 (long)delay.Value.TotalMilliseconds);
             await Task.Delay(delay.Value, cancellationToken);
         }
-    }
-
-    private static string Reason(ProviderFailure failure) => failure.TimedOut ? "timeout" : failure.Code ?? "no code";
-
-    /// <summary>How long to wait before the next attempt, or null to give up now.</summary>
-    private TimeSpan? DelayBeforeRetry(ProviderFailure failure, int attempt)
-    {
-        if (!failure.IsRetryable || attempt > settings.MaxRetries)
-            return null;
-        if (failure.RetryAfter is { } asked)
-            return asked <= settings.MaxRetryDelay ? asked : null; // a long wait is the caller's call, not ours
-        // Exponential, plus up to a fifth on top so that many clients do not retry in step.
-        double backoff = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        backoff += backoff * 0.2 * Random.Shared.NextDouble();
-        return TimeSpan.FromMilliseconds(Math.Min(backoff, settings.MaxRetryDelay.TotalMilliseconds));
     }
 }

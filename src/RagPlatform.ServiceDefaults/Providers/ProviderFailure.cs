@@ -2,13 +2,13 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.SemanticKernel;
 
-namespace RagPlatform.Generation.Backends;
+namespace RagPlatform.ServiceDefaults.Providers;
 
 /// <summary>
-/// A chat provider request that failed, as the retry policy and the error mapping need to see it.
-/// <paramref name="HttpStatus"/> is 0 when no answer came (refused connection, reset, timeout).
+/// A request to a model provider (OpenAI, Azure OpenAI, an OpenAI-compatible server) that failed,
+/// as the retry policy and the error mapping need to see it. <paramref name="HttpStatus"/> is 0 when
+/// no answer came (refused connection, reset, timeout).
 /// </summary>
 public sealed record ProviderFailure(int HttpStatus, string Message, string? Code, TimeSpan? RetryAfter, bool TimedOut = false)
 {
@@ -17,16 +17,18 @@ public sealed record ProviderFailure(int HttpStatus, string Message, string? Cod
 
     public bool IsRetryable => HttpStatus is 0 or 408 or >= 500 || (HttpStatus == 429 && Code != InsufficientQuota);
 
-    public static readonly ProviderFailure CutOff = new(0, "the answer stream ended before the model finished", null, null);
+    /// <summary>A short label for logs and metrics.</summary>
+    public string Reason => TimedOut ? "timeout" : Code ?? "no code";
 
     public static ProviderFailure TimedOutAfter(TimeSpan timeout) =>
         new(0, $"no answer within {timeout.TotalSeconds:0.###} s", null, null, TimedOut: true);
 
     /// <summary>
-    /// What Semantic Kernel or the provider's client threw, or null when it is not a provider
-    /// failure. Semantic Kernel wraps the client's error; the response (with Retry-After) is inside.
+    /// What the provider's client threw, or null when it is not a provider failure. Libraries that
+    /// wrap the client (Semantic Kernel) pass <paramref name="wrapper"/> to read their own exception
+    /// types; the client's error, with its Retry-After, is looked for inside them first.
     /// </summary>
-    public static ProviderFailure? From(Exception error)
+    public static ProviderFailure? From(Exception error, Func<Exception, ProviderFailure?>? wrapper = null)
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
@@ -35,15 +37,38 @@ public sealed record ProviderFailure(int HttpStatus, string Message, string? Cod
                 case ClientResultException result when result.GetRawResponse() is { } response:
                     var (message, code) = ReadError(response);
                     return new ProviderFailure(result.Status, message ?? FirstLine(result.Message), code, ReadRetryAfter(response));
-                case HttpOperationException { StatusCode: { } status } http when e.InnerException is not ClientResultException:
-                    return new ProviderFailure((int)status, FirstLine(http.ResponseContent ?? http.Message), null, null);
                 case HttpRequestException or IOException:
                     return new ProviderFailure(0, FirstLine(e.Message), null, null);
             }
+            if (wrapper?.Invoke(e) is { } wrapped)
+                return wrapped;
         }
-        return error is ClientResultException or HttpOperationException
-            ? new ProviderFailure(0, FirstLine(error.InnerException?.Message ?? error.Message), null, null)
-            : null;
+        return error is ClientResultException ? Unanswered(error) : null;
+    }
+
+    /// <summary>A failure with no answer from the provider, described by the innermost cause's message.</summary>
+    public static ProviderFailure Unanswered(Exception error) => new(0, FirstLine(error.InnerException?.Message ?? error.Message), null, null);
+
+    /// <summary>
+    /// How long to wait before attempt <paramref name="attempt"/> + 1, or null to give up now: the
+    /// provider's Retry-After when it is short enough, else exponential backoff with jitter.
+    /// </summary>
+    public TimeSpan? DelayBeforeRetry(int attempt, int maxRetries, TimeSpan baseDelay, TimeSpan maxDelay)
+    {
+        if (!IsRetryable || attempt > maxRetries)
+            return null;
+        if (RetryAfter is { } asked)
+            return asked <= maxDelay ? asked : null; // a long wait is the caller's call, not ours
+        // Exponential, plus up to a fifth on top so that many clients do not retry in step.
+        double backoff = baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        backoff += backoff * 0.2 * Random.Shared.NextDouble();
+        return TimeSpan.FromMilliseconds(Math.Min(backoff, maxDelay.TotalMilliseconds));
+    }
+
+    public static string FirstLine(string text)
+    {
+        int end = text.IndexOfAny(['\r', '\n']);
+        return (end < 0 ? text : text[..end]).Trim();
     }
 
     /// <summary>The message and code of OpenAI's error body ({"error": {"message", "code"}}), which compatible servers copy.</summary>
@@ -63,6 +88,7 @@ public sealed record ProviderFailure(int HttpStatus, string Message, string? Cod
                 JsonValueKind.Number => c.GetRawText(),
                 _ => null,
             } : null;
+            // A numeric code only repeats the HTTP status; the type says more.
             if (error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && (code is null || char.IsDigit(code[0])))
                 code = t.GetString();
             return (message, code);
@@ -89,11 +115,5 @@ public sealed record ProviderFailure(int HttpStatus, string Message, string? Cod
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
             return when > DateTimeOffset.UtcNow ? when - DateTimeOffset.UtcNow : TimeSpan.Zero;
         return null;
-    }
-
-    private static string FirstLine(string text)
-    {
-        int end = text.IndexOfAny(['\r', '\n']);
-        return (end < 0 ? text : text[..end]).Trim();
     }
 }
