@@ -154,15 +154,16 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
     {
         var arguments = new List<string> { "--model", model, "--file", textFile, "--ctx-size", settings.ContextSize.ToString(CultureInfo.InvariantCulture) };
         AddThreads(arguments);
-        double? estimate = null;
-        await new LlamaTool(ToolPath("llama-perplexity")).RunAsync(arguments, piece =>
+        double? final = null, running = null;
+        var tail = await new LlamaTool(ToolPath("llama-perplexity")).RunAsync(arguments, piece =>
         {
-            estimate = LlamaOutput.ParsePerplexity(piece) ?? estimate;
+            final = LlamaOutput.ParsePerplexity(piece) ?? final;
+            running = LlamaOutput.ParseRunningPerplexity(piece) ?? running;
             return Task.CompletedTask;
         }, cancellationToken);
-        return estimate ?? throw new LlamaToolException(StatusCode.FailedPrecondition,
-            $"llama-perplexity gave no estimate: the validation text must hold at least two context windows ({2 * settings.ContextSize} tokens); "
-            + "give a larger validation dataset or validation_fraction");
+        return final ?? running ?? throw new LlamaToolException(StatusCode.FailedPrecondition,
+            $"llama-perplexity gave no estimate for {Path.GetFileName(model)}: the validation text must hold at least two context windows "
+            + $"({2 * settings.ContextSize} tokens); give a larger validation dataset or validation_fraction. Its last output:\n{tail}");
     }
 
     /// <summary>Copies the trained GGUF to models/&lt;tenant&gt;/&lt;name&gt;.gguf, whole or not at all, while the claim is still current.</summary>

@@ -27,6 +27,21 @@ public static partial class LlamaOutput
             ? ppl : null;
     }
 
+    /// <summary>
+    /// "[1]130.0387,[2]131.6559,[3]130.2339," → 130.2339: the running estimate after the last chunk, which
+    /// is the final one. llama.cpp's logger can drop its last line when the tool exits, the "Final
+    /// estimate" line among them, while these running figures go straight to the output.
+    /// </summary>
+    public static double? ParseRunningPerplexity(string piece)
+    {
+        var matches = RunningPerplexity().Matches(piece);
+        return matches.Count > 0 && double.TryParse(matches[^1].Groups["ppl"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ppl)
+            ? ppl : null;
+    }
+
+    [GeneratedRegex(@"\[\d+\](?<ppl>[-+0-9.eE]+),")]
+    private static partial Regex RunningPerplexity();
+
     [GeneratedRegex(@"^train:\s.*?\bdata=(?<batch>\d+)/(?<batches>\d+)\s+loss=(?<loss>[-+0-9.eE]+)")]
     private static partial Regex TrainingProgress();
 
