@@ -45,12 +45,11 @@ public sealed class LlamaTrainingTextTests
     }
 
     [Fact]
-    public void The_final_perplexity_estimate_is_read()
+    public void Running_perplexity_estimates_and_the_chunk_count_are_read()
     {
-        Assert.Equal(130.524, LlamaOutput.ParsePerplexity("0.00.116.242 I Final estimate: PPL = 130.5240 +/- 1.08043"));
-        Assert.Null(LlamaOutput.ParsePerplexity("[1]130.0387,[2]131.6559,"));
-        // The running estimate after the last chunk stands in when the logger dropped the final line.
-        Assert.Equal(131.6559, LlamaOutput.ParseRunningPerplexity("[1]130.0387,[2]131.6559,"));
-        Assert.Null(LlamaOutput.ParseRunningPerplexity("0.00.069.874 I perplexity: tokenization took 0.039 ms"));
+        Assert.Equal([(1, 130.0387), (2, 131.6559)], LlamaOutput.ParseRunningPerplexities("[1]130.0387,[2]131.6559,"));
+        Assert.Empty(LlamaOutput.ParseRunningPerplexities("0.00.069.874 I perplexity: tokenization took 0.039 ms"));
+        Assert.Equal(5, LlamaOutput.ParseChunkCount("0.00.069.978 I perplexity: calculating perplexity over 5 chunks, n_ctx=128, batch_size=2048, n_seq=16"));
+        Assert.Null(LlamaOutput.ParseChunkCount("0.00.116.242 I Final estimate: PPL = 130.5240 +/- 1.08043"));
     }
 }

@@ -73,9 +73,10 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         Directory.CreateDirectory(directory);
         var (train, validation) = LoadExamples(run.Inputs, run.Seed);
         var trainFile = Path.Combine(directory, "train.txt");
-        var validationFile = Path.Combine(directory, "validation.txt");
+        var validationFile = Path.Combine(directory, "validation-twice.txt");
         AtomicFile.Write(trainFile, System.Text.Encoding.UTF8.GetBytes(TrainingText.Join(train)));
-        AtomicFile.Write(validationFile, System.Text.Encoding.UTF8.GetBytes(TrainingText.Join(validation)));
+        var validationText = TrainingText.Join(validation);
+        AtomicFile.Write(validationFile, System.Text.Encoding.UTF8.GetBytes(validationText + validationText)); // see PerplexityAsync
 
         var state = Resume(run, directory);
         if (state is null)
@@ -150,20 +151,40 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         return ((ulong)(last?.Batch ?? 0), last?.Loss);
     }
 
-    private async Task<double> PerplexityAsync(string model, string textFile, ChatBaseOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// llama-perplexity's estimate of <paramref name="model"/> on the validation text. The tool's logger
+    /// prints from a thread of its own that is cut off when the tool exits, so on a busy machine its
+    /// last lines (the final estimate among them) can be lost. So the file holds the validation text
+    /// twice, chunks are scored one at a time, and the running estimate after the middle chunk (the
+    /// end of the first copy) is the figure: it is printed while the second copy is still being
+    /// scored. The estimate is deterministic, so a run whose figure was lost anyway is repeated.
+    /// </summary>
+    private async Task<double> PerplexityAsync(string model, string doubledTextFile, ChatBaseOptions settings, CancellationToken cancellationToken)
     {
-        var arguments = new List<string> { "--model", model, "--file", textFile, "--ctx-size", settings.ContextSize.ToString(CultureInfo.InvariantCulture) };
+        const int attempts = 3;
+        var context = settings.ContextSize.ToString(CultureInfo.InvariantCulture);
+        var arguments = new List<string> { "--model", model, "--file", doubledTextFile, "--ctx-size", context, "--batch-size", context };
         AddThreads(arguments);
-        double? final = null, running = null;
-        var tail = await new LlamaTool(ToolPath("llama-perplexity")).RunAsync(arguments, piece =>
+        // Spinning OpenMP workers starve the logger's thread; waiting passively lets it print.
+        var tool = new LlamaTool(ToolPath("llama-perplexity"), new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "passive" });
+        string tail = "";
+        for (int attempt = 1; attempt <= attempts; attempt++)
         {
-            final = LlamaOutput.ParsePerplexity(piece) ?? final;
-            running = LlamaOutput.ParseRunningPerplexity(piece) ?? running;
-            return Task.CompletedTask;
-        }, cancellationToken);
-        return final ?? running ?? throw new LlamaToolException(StatusCode.FailedPrecondition,
-            $"llama-perplexity gave no estimate for {Path.GetFileName(model)}: the validation text must hold at least two context windows "
-            + $"({2 * settings.ContextSize} tokens); give a larger validation dataset or validation_fraction. Its last output:\n{tail}");
+            int? chunks = null;
+            double? estimate = null;
+            tail = await tool.RunAsync(arguments, piece =>
+            {
+                chunks = LlamaOutput.ParseChunkCount(piece) ?? chunks;
+                foreach (var (chunk, perplexity) in LlamaOutput.ParseRunningPerplexities(piece))
+                    if (chunks is { } total && chunk == total / 2) estimate = perplexity;
+                return Task.CompletedTask;
+            }, cancellationToken);
+            if (estimate is { } found) return found;
+            logger.LogDebug("llama-perplexity printed no estimate for {Model} (attempt {Attempt}); its output was cut short", model, attempt);
+        }
+        throw new LlamaToolException(StatusCode.FailedPrecondition,
+            $"llama-perplexity gave no estimate for {Path.GetFileName(model)}: the validation text must hold at least one context window "
+            + $"({settings.ContextSize} tokens); give a larger validation dataset or validation_fraction. Its last output:\n{tail}");
     }
 
     /// <summary>Copies the trained GGUF to models/&lt;tenant&gt;/&lt;name&gt;.gguf, whole or not at all, while the claim is still current.</summary>

@@ -19,32 +19,27 @@ public static partial class LlamaOutput
             int.Parse(match.Groups["batches"].Value, CultureInfo.InvariantCulture), loss);
     }
 
-    /// <summary>"Final estimate: PPL = 130.5240 +/- 1.08043" → 130.524; null for anything else.</summary>
-    public static double? ParsePerplexity(string piece)
+    /// <summary>"[1]130.0387,[2]131.6559," → (1, 130.0387), (2, 131.6559): the running estimate after each chunk.</summary>
+    public static IEnumerable<(int Chunk, double Perplexity)> ParseRunningPerplexities(string piece)
     {
-        var match = FinalPerplexity().Match(piece);
-        return match.Success && double.TryParse(match.Groups["ppl"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ppl)
-            ? ppl : null;
+        foreach (Match match in RunningPerplexity().Matches(piece))
+            if (double.TryParse(match.Groups["ppl"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ppl))
+                yield return (int.Parse(match.Groups["chunk"].Value, CultureInfo.InvariantCulture), ppl);
     }
 
-    /// <summary>
-    /// "[1]130.0387,[2]131.6559,[3]130.2339," → 130.2339: the running estimate after the last chunk, which
-    /// is the final one. llama.cpp's logger can drop its last line when the tool exits, the "Final
-    /// estimate" line among them, while these running figures go straight to the output.
-    /// </summary>
-    public static double? ParseRunningPerplexity(string piece)
+    /// <summary>"perplexity: calculating perplexity over 5 chunks, n_ctx=128, ..." → 5.</summary>
+    public static int? ParseChunkCount(string piece)
     {
-        var matches = RunningPerplexity().Matches(piece);
-        return matches.Count > 0 && double.TryParse(matches[^1].Groups["ppl"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ppl)
-            ? ppl : null;
+        var match = ChunkCount().Match(piece);
+        return match.Success ? int.Parse(match.Groups["chunks"].Value, CultureInfo.InvariantCulture) : null;
     }
 
-    [GeneratedRegex(@"\[\d+\](?<ppl>[-+0-9.eE]+),")]
+    [GeneratedRegex(@"calculating perplexity over (?<chunks>\d+) chunks")]
+    private static partial Regex ChunkCount();
+
+    [GeneratedRegex(@"\[(?<chunk>\d+)\](?<ppl>[-+0-9.eE]+),")]
     private static partial Regex RunningPerplexity();
 
     [GeneratedRegex(@"^train:\s.*?\bdata=(?<batch>\d+)/(?<batches>\d+)\s+loss=(?<loss>[-+0-9.eE]+)")]
     private static partial Regex TrainingProgress();
-
-    [GeneratedRegex(@"Final estimate: PPL = (?<ppl>[-+0-9.eE]+)")]
-    private static partial Regex FinalPerplexity();
 }

@@ -9,9 +9,9 @@ namespace RagPlatform.FineTuning.Executors.Llama;
 /// carriage return or newline (progress bars redraw with '\r') and handed to the caller as it comes;
 /// cancellation kills the process at once; a non-zero exit fails with the tail of its output.
 /// </summary>
-public sealed class LlamaTool(string path)
+public sealed class LlamaTool(string path, IReadOnlyDictionary<string, string>? environment = null)
 {
-    private const int TailLines = 20;
+    private const int TailLines = 20, ErrorLines = 5;
 
     public string Name => Path.GetFileName(path);
 
@@ -27,9 +27,11 @@ public sealed class LlamaTool(string path)
             UseShellExecute = false,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         using var process = Process.Start(info) ?? throw new LlamaToolException(StatusCode.Internal, $"{Name} could not be started");
         process.StandardInput.Close();
         var tail = new Queue<string>(TailLines);
+        var errors = new List<string>(ErrorLines);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var kill = stop.Token.Register(() => Kill(process));
         var gate = new SemaphoreSlim(1, 1);
@@ -38,6 +40,7 @@ public sealed class LlamaTool(string path)
             await gate.WaitAsync(CancellationToken.None);
             try
             {
+                if (IsError(piece) && errors.Count < ErrorLines) errors.Add(piece);
                 if (!IsProgress(piece))
                 {
                     if (tail.Count == TailLines) tail.Dequeue();
@@ -58,12 +61,18 @@ public sealed class LlamaTool(string path)
         cancellationToken.ThrowIfCancellationRequested();
         var output = string.Join('\n', tail);
         if (process.ExitCode != 0)
-            throw new LlamaToolException(StatusCode.Internal, $"{Name} exited with code {process.ExitCode}; its last output:\n{output}");
+            throw new LlamaToolException(StatusCode.Internal, $"{Name} exited with code {process.ExitCode}"
+                + (errors.Count > 0 ? $": {string.Join('\n', errors)}" : "") + $"\nits last output:\n{output}");
         return output;
     }
 
     /// <summary>Progress bars ("train: [...] data=...") are redrawn many times a second; the tail keeps only other lines.</summary>
     private static bool IsProgress(string piece) => piece.StartsWith("train:", StringComparison.Ordinal) || piece.StartsWith("val:", StringComparison.Ordinal);
+
+    /// <summary>A failed assertion or an error-level log line: what a crash report leads with (a backtrace can bury it in the tail).</summary>
+    private static bool IsError(string piece) =>
+        piece.Contains("GGML_ASSERT", StringComparison.Ordinal) || piece.Contains(" E ", StringComparison.Ordinal)
+        || piece.StartsWith("error", StringComparison.OrdinalIgnoreCase);
 
     private static async Task ReadAsync(StreamReader reader, Func<string, Task> onPiece)
     {
