@@ -25,8 +25,13 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var build = LlamaBuild.Locate();
         dataDirectory = Path.Combine(Path.GetTempPath(), "ragplatform-llamaft-" + Guid.NewGuid().ToString("N")[..10]);
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        var build = LlamaBuild.Locate();
         host = await ServiceHost.StartStandaloneAsync(new Dictionary<string, string?>
         {
             ["FineTuning:DataDirectory"] = dataDirectory,
@@ -175,6 +180,33 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
         Assert.Empty(ProcessesMentioning(job.Id)); // the job ends only once its tool has exited
         Assert.Empty((await client.ListModelsAsync(new ListModelsRequest { Kind = ModelKind.Chat })).Models);
         Assert.False(Directory.Exists(Path.Combine(dataDirectory, "models")) && Directory.EnumerateFiles(Path.Combine(dataDirectory, "models"), "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public async Task A_job_interrupted_by_a_restart_resumes_from_its_last_epoch()
+    {
+        var training = await UploadAsync(Chats(0, 24));
+        var job = await CreateAsync(Base, training, null, "resumed", epochs: 3);
+        await WatchAsync(job.Id, e => e.Checkpoint is { Epoch: >= 1 });
+        await host.DisposeAsync(); // the service stops mid-training: its llama-finetune goes with it
+        Assert.Empty(ProcessesMentioning(job.Id));
+        await StartAsync();
+
+        var events = await WatchAsync(job.Id);
+        var done = await client.GetJobAsync(new GetJobRequest { Id = job.Id });
+        Assert.True(done.State == JobState.Succeeded, $"job ended {done.State}: {done.Error?.Message}");
+        var resumed = events.Where(e => e.Message.StartsWith("resuming from the checkpoint of epoch ")).ToList();
+        Assert.NotEmpty(resumed);
+        uint from = uint.Parse(resumed[^1].Message.Split(' ').Last());
+        Assert.True(from >= 1);
+        // Epochs up to the checkpoint were not trained again: training went on from its GGUF.
+        var trainedAfter = events.SkipWhile(e => e != resumed[^1]).Where(e => e.Metrics is { TrainLoss: > 0 }).Select(e => e.Metrics.Epoch).ToList();
+        Assert.Equal(from + 1, trainedAfter.First());
+        var checkpoints = (await client.ListCheckpointsAsync(new ListCheckpointsRequest { JobId = job.Id })).Checkpoints.Select(c => c.Epoch).ToList();
+        Assert.Equal([1u, 2u, 3u], checkpoints);
+        var model = await client.GetModelAsync(new GetModelRequest { Name = $"{Base}+resumed" });
+        Assert.True(File.Exists(model.Artifact));
+        Assert.True(model.Metrics["validation_perplexity_after"] < model.Metrics["validation_perplexity_before"]);
     }
 
     [Fact]

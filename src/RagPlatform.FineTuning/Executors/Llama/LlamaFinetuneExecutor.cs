@@ -79,6 +79,8 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         AtomicFile.Write(validationFile, System.Text.Encoding.UTF8.GetBytes(validationText + validationText)); // see PerplexityAsync
 
         var state = Resume(run, directory);
+        if (state is null && run.ResumeFrom is not null)
+            await run.MessageAsync("the checkpoint's GGUF is gone and llama-finetune cannot resume without it: training starts again from the base model", cancellationToken);
         if (state is null)
         {
             await run.MessageAsync($"measuring validation perplexity of {request.BaseModel} on {validation.Count} held-out examples", cancellationToken);
