@@ -92,10 +92,10 @@ public static class JobsCommand
                 Console.WriteLine("[" + string.Join(",", jobs.Select(j => Json.Format(j))) + "]");
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "base", "state", "model", "validation nDCG@10", "created");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "base", "state", "model", "validation", "created");
             foreach (var j in jobs)
                 table.AddRow(j.Id, Markup.Escape(j.BaseModel), j.State.ToString(), Markup.Escape(j.FineTunedModel),
-                    j.Metrics.TryGetValue("validation_ndcg_at_10", out var m) ? m.ToString("0.0000") : "", j.CreatedAt.ToDateTime().ToString("u"));
+                    ValidationFigure(j), j.CreatedAt.ToDateTime().ToString("u"));
             AnsiConsole.Write(table);
             return 0;
         });
@@ -132,6 +132,12 @@ public static class JobsCommand
         });
         return command;
     }
+
+    /// <summary>Retrieval jobs report nDCG@10, generative ones perplexity (lower is better).</summary>
+    private static string ValidationFigure(Job job) =>
+        job.Metrics.TryGetValue("validation_ndcg_at_10", out var ndcg) ? $"nDCG@10 {ndcg:0.0000}"
+        : job.Metrics.TryGetValue("validation_perplexity", out var perplexity) ? $"perplexity {perplexity:0.00}"
+        : "";
 
     private static Option<string?> Endpoint()
     {

@@ -29,6 +29,9 @@ public sealed class JobRun(IJobStore store, JobClaim claim, JobInputs inputs, Ch
     public Task MessageAsync(string text, CancellationToken cancellationToken) =>
         store.UpdateAsync(claim.Tenant, claim.JobId, _ => true, [JobEvents.Message(text)], claim, cancellationToken);
 
+    /// <summary>Fails with LostClaimException unless this run's claim is still the job's current one.</summary>
+    public Task EnsureCurrentAsync(CancellationToken cancellationToken) => store.EnsureCurrentAsync(claim, cancellationToken);
+
     public Task SaveCheckpointAsync(uint epoch, ulong step, IReadOnlyDictionary<string, double> metrics, byte[] state, CancellationToken cancellationToken)
     {
         var checkpoint = new Checkpoint

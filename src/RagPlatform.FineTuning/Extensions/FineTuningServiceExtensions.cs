@@ -1,5 +1,6 @@
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.FineTuning.Executors;
+using RagPlatform.FineTuning.Executors.Llama;
 using RagPlatform.FineTuning.Jobs;
 using RagPlatform.FineTuning.Registry;
 using RagPlatform.ServiceDefaults;
@@ -24,6 +25,9 @@ public static class FineTuningServiceExtensions
         builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddSingleton<JobManager>();
         builder.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
+        // Chat bases are configured names, so they are matched before the Embedding service is asked.
+        builder.Services.Configure<ChatFineTuningOptions>(builder.Configuration.GetSection(FineTuningOptions.Section));
+        builder.Services.AddSingleton<IJobExecutor, LlamaFinetuneExecutor>();
         builder.Services.AddSingleton<IJobExecutor, EmbeddingAdapterExecutor>();
         builder.Services.AddSingleton<ExecutorCatalog>();
         builder.Services.AddHostedService<JobWorker>();

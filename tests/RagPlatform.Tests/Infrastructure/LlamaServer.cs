@@ -37,13 +37,13 @@ public sealed class LlamaServer : IAsyncDisposable
     public bool HasExited => process.HasExited;
 
     public static async Task<LlamaServer> StartAsync(IEnumerable<string> arguments, LlamaBuild? build = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? model = null)
     {
         build ??= LlamaBuild.Locate();
         var extra = arguments.ToList();
         for (int attempt = 1; ; attempt++)
         {
-            var server = Launch(build, extra, FreePort.Next());
+            var server = Launch(build, model ?? build.ModelPath, extra, FreePort.Next());
             try
             {
                 await server.WaitUntilReadyAsync(cancellationToken);
@@ -61,7 +61,7 @@ public sealed class LlamaServer : IAsyncDisposable
         }
     }
 
-    private static LlamaServer Launch(LlamaBuild build, IReadOnlyList<string> extra, int port)
+    private static LlamaServer Launch(LlamaBuild build, string model, IReadOnlyList<string> extra, int port)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ragplatform-llama-" + Guid.NewGuid().ToString("N")[..10]);
         System.IO.Directory.CreateDirectory(directory);
@@ -71,7 +71,7 @@ public sealed class LlamaServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--model", build.ModelPath, "--host", "127.0.0.1", "--port", port.ToString() }.Concat(extra))
+        foreach (var argument in new[] { "--model", model, "--host", "127.0.0.1", "--port", port.ToString() }.Concat(extra))
             info.ArgumentList.Add(argument);
         var log = new StreamWriter(Path.Combine(directory, "llama-server.log")) { AutoFlush = true };
         log.WriteLine("$ " + info.FileName + " " + string.Join(' ', info.ArgumentList));
