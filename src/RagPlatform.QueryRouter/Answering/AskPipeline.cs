@@ -172,6 +172,8 @@ public sealed class AskPipeline(
         AskRequest request, CancellationToken cancellationToken)
     {
         Require.That(System.Enum.IsDefined(request.Strategy), "strategy", $"unknown value {(int)request.Strategy}");
+        Require.That(request.LatencyBudget is null || request.LatencyBudget.Seconds >= 0 && request.LatencyBudget.Nanos is >= 0 and < 1_000_000_000,
+            "latency_budget", "must be a non-negative duration");
         var turn = await conversations.BeginAsync(request, cancellationToken);
         var clock = new StageClock();
         var fineTuned = await strategies.FineTunedModelAsync(turn.Request, cancellationToken);
