@@ -19,7 +19,9 @@ public static class GenerationServiceExtensions
         builder.AddConfiguredChatModels();
         // Fine-tuned chat models, from the FineTuning service's registry, after the configured ones.
         builder.AddPlatformClient<FineTuningService.FineTuningServiceClient>(RegistryModelSource.RegistryService);
-        builder.Services.AddSingleton<IModelSource, RegistryModelSource>();
+        builder.Services.AddSingleton<RegistryModelSource>();
+        builder.Services.AddSingleton<IModelSource>(services => services.GetRequiredService<RegistryModelSource>());
+        builder.Services.AddHealthChecks().AddCheck<RegistryHealthCheck>("finetuning-registry");
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatServiceFactory>();
         builder.Services.AddSingleton<ChatModelCaller>();

@@ -23,6 +23,9 @@ public sealed class RegistryModelSource(
 
     public string Name => "the fine-tuned model registry";
 
+    /// <summary>Why the last read failed, or null when it succeeded (health reports Degraded meanwhile).</summary>
+    public string? LastError { get; private set; }
+
     public async ValueTask<IReadOnlyList<ChatModel>> ListAsync(CancellationToken cancellationToken)
     {
         // Without a registry to ask (Generation deployed alone), there are no fine-tuned models.
@@ -32,7 +35,16 @@ public sealed class RegistryModelSource(
         var request = new ListModelsRequest { Kind = ModelKind.Chat, PageSize = PageSize };
         do
         {
-            var page = await registry.ListModelsAsync(request, cancellationToken: cancellationToken);
+            ListModelsResponse page;
+            try
+            {
+                page = await registry.ListModelsAsync(request, cancellationToken: cancellationToken);
+            }
+            catch (global::Grpc.Core.RpcException error) when (error.StatusCode != global::Grpc.Core.StatusCode.Cancelled)
+            {
+                LastError = $"{error.StatusCode}: {error.Status.Detail}";
+                throw;
+            }
             foreach (var registered in page.Models)
             {
                 if (ToChatModel(registered) is { } model) models.Add(model);
@@ -41,6 +53,7 @@ public sealed class RegistryModelSource(
             }
             request.PageToken = page.NextPageToken;
         } while (request.PageToken.Length > 0);
+        LastError = null;
         return models;
     }
 

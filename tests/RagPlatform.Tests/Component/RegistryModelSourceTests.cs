@@ -1,3 +1,4 @@
+using System.Net;
 using Grpc.Core;
 using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.FineTuning.Extensions;
@@ -9,7 +10,7 @@ namespace RagPlatform.Tests.Component;
 /// <summary>
 /// Generation reading the fine-tuned chat models from a FineTuning service in another host: a model
 /// registered after the list was read answers at once (an unknown name reads the registry again), and
-/// a registry that goes down leaves the last list in place.
+/// a registry that goes down leaves the last list in place, with health Degraded.
 /// </summary>
 public sealed class RegistryModelSourceTests : IAsyncLifetime
 {
@@ -40,10 +41,12 @@ public sealed class RegistryModelSourceTests : IAsyncLifetime
                 ["Generation:ModelRefreshInterval"] = "01:00:00", // only a miss reads the registry again
             });
         var client = new GenerationService.GenerationServiceClient(generation.Channel);
+        using var http = new HttpClient { BaseAddress = generation.Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var tenant = ServiceHost.Tenant(Tenant);
         string[] Names(ListModelsResponse response) => [.. response.Models.Where(m => m.FineTuned).Select(m => m.Name)];
 
         Assert.Equal(["random-llama+first"], Names(await client.ListModelsAsync(new ListModelsRequest(), tenant)));
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
 
         // Registered while the list is cached: naming it reads the registry again.
         await Register("second");
@@ -57,5 +60,7 @@ public sealed class RegistryModelSourceTests : IAsyncLifetime
             () => client.GetModelAsync(new GetModelRequest { Name = "random-llama+third" }, tenant).ResponseAsync);
         Assert.Equal(["random-llama+first", "random-llama+second"], Names(await client.ListModelsAsync(new ListModelsRequest(), tenant)));
         Assert.Equal("random-llama+first", (await client.GetModelAsync(new GetModelRequest { Name = "random-llama+first" }, tenant)).Name);
+        var health = await http.GetAsync("/health");
+        Assert.Equal(("Degraded", HttpStatusCode.OK), (await health.Content.ReadAsStringAsync(), health.StatusCode)); // still takes traffic
     }
 }
