@@ -86,4 +86,14 @@ public sealed class QueryRouterOptions
 
     /// <summary>Passage token budgets per answering model name, for models with smaller or larger contexts.</summary>
     public Dictionary<string, int> ModelTokenBudgets { get; set; } = [];
+
+    /// <summary>
+    /// The policy AUTO decides strategies by (JSON); relative paths are under the content root. Empty
+    /// uses the shipped default, Answering/Policy/default-strategy-policy.json.
+    /// </summary>
+    public string? StrategyPolicyFile { get; set; }
+
+    /// <summary>How long the list of registered fine-tuned chat models (read from Generation) is kept.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ModelRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

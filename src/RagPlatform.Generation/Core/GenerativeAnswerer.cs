@@ -29,8 +29,9 @@ public sealed class GenerativeAnswerer(ChatModelCaller caller, LocalModelHost lo
         using var activity = GenerationTelemetry.Source.StartActivity("chat " + model.Name, ActivityKind.Client);
         TagRequest(activity, model, options, request, answerTokens, plan);
 
+        // One server per name and file: tenants may each register a fine-tuned model of the same name.
         using var lease = options.Provider == ChatProviders.LocalGguf
-            ? await localModels.AcquireAsync(model.Name, options, cancellationToken)
+            ? await localModels.AcquireAsync($"{model.Name}@{options.ModelPath}", options, cancellationToken)
             : null;
         var call = new ChatCall(plan.Messages, answerTokens, request.Parameters?.Temperature, request.Parameters?.TopP,
             request.Parameters is { HasSeed: true } p ? p.Seed : null);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.ServiceDefaults;
+using RagPlatform.ServiceDefaults.Grpc;
 using RagPlatform.Generation.Backends;
 using RagPlatform.Generation.Core;
 using RagPlatform.Generation.Grpc;
@@ -15,6 +17,11 @@ public static class GenerationServiceExtensions
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.AddConfiguredChatModels();
+        // Fine-tuned chat models, from the FineTuning service's registry, after the configured ones.
+        builder.AddPlatformClient<FineTuningService.FineTuningServiceClient>(RegistryModelSource.RegistryService);
+        builder.Services.AddSingleton<RegistryModelSource>();
+        builder.Services.AddSingleton<IModelSource>(services => services.GetRequiredService<RegistryModelSource>());
+        builder.Services.AddHealthChecks().AddCheck<RegistryHealthCheck>("finetuning-registry");
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatServiceFactory>();
         builder.Services.AddSingleton<ChatModelCaller>();
@@ -26,7 +33,7 @@ public static class GenerationServiceExtensions
 
     /// <summary>
     /// One chat model per section under "Generation:Models", named by the section, each validated
-    /// at start-up. Another <see cref="IModelSource"/> (the fine-tuned model registry) is added the same way.
+    /// at start-up.
     /// </summary>
     private static void AddConfiguredChatModels(this IHostApplicationBuilder builder)
     {
@@ -39,8 +46,9 @@ public static class GenerationServiceExtensions
                 .ValidateDataAnnotations()
                 .ValidateOnStart();
         }
-        builder.Services.AddSingleton<IModelSource>(services =>
+        builder.Services.AddSingleton(services =>
             new ConfiguredModelSource(services.GetRequiredService<IOptionsMonitor<ChatModelOptions>>(), names));
+        builder.Services.AddSingleton<IModelSource>(services => services.GetRequiredService<ConfiguredModelSource>());
     }
 
     public static IEndpointRouteBuilder MapGenerationService(this IEndpointRouteBuilder endpoints)

@@ -1,44 +1,63 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Generation.Extractive;
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Tenancy;
 
 namespace RagPlatform.Generation.Models;
 
 /// <summary>
-/// Every chat model the service can answer with: the extractive answerer, then what each
-/// <see cref="IModelSource"/> lists. Sources are read at most once per refresh interval; a source
-/// that fails keeps its last good list (a registry outage must not hide models that still work).
+/// Every chat model the service can answer with, per tenant (fine-tuned models are a tenant's own):
+/// the extractive answerer, then what each <see cref="IModelSource"/> lists. Sources are read at most
+/// once per refresh interval, and again when a caller names a model the last list lacked (it may just
+/// have been registered); a source that fails keeps its last good list (a registry outage must not
+/// hide models that still work).
 /// </summary>
 public sealed class ModelCatalog(IEnumerable<IModelSource> sources, IOptions<GenerationOptions> options, ILogger<ModelCatalog> logger)
 {
     public static readonly ChatModel Extractive = new(
         new Model { Name = ExtractiveAnswerer.ModelName, Kind = ModelKind.Chat, Backend = ChatProviders.Extractive }, null);
 
-    private readonly SemaphoreSlim refresh = new(1, 1);
-    private readonly Dictionary<IModelSource, IReadOnlyList<ChatModel>> lastGood = [];
-    private IReadOnlyList<ChatModel>? models;
-    private DateTime refreshedAt;
+    private readonly ConcurrentDictionary<string, TenantModels> tenants = new(StringComparer.Ordinal);
 
     /// <summary>Forgets what the sources said, e.g. after the registry announced a new model.</summary>
-    public void Invalidate() => models = null;
-
-    public async ValueTask<IReadOnlyList<ChatModel>> ListAsync(CancellationToken cancellationToken)
+    public void Invalidate()
     {
-        var current = models;
-        if (current is not null && DateTime.UtcNow - refreshedAt < options.Value.ModelRefreshInterval)
+        foreach (var state in tenants.Values) state.Models = null;
+    }
+
+    public ValueTask<IReadOnlyList<ChatModel>> ListAsync(CancellationToken cancellationToken) =>
+        ListAsync(readAfter: null, cancellationToken);
+
+    public async ValueTask<ChatModel> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var asked = DateTime.UtcNow;
+        return Find(await ListAsync(cancellationToken), name)
+            // Unknown: read the sources once more (a list read since this call began will do) before saying so.
+            ?? Find(await ListAsync(asked, cancellationToken), name)
+            ?? throw new NotFoundException($"chat model '{name}' is not known; see ListModels");
+    }
+
+    private static ChatModel? Find(IReadOnlyList<ChatModel> models, string name) => models.FirstOrDefault(m => m.Name == name);
+
+    /// <param name="readAfter">When set, a list read before this moment is read again whatever its age.</param>
+    private async ValueTask<IReadOnlyList<ChatModel>> ListAsync(DateTime? readAfter, CancellationToken cancellationToken)
+    {
+        var state = tenants.GetOrAdd(TenantContext.Current ?? "", _ => new TenantModels());
+        if (state.Models is { } current && state.IsFresh(options.Value.ModelRefreshInterval, readAfter))
             return current;
-        await refresh.WaitAsync(cancellationToken);
+        await state.Refresh.WaitAsync(cancellationToken);
         try
         {
-            if (models is { } fresh && DateTime.UtcNow - refreshedAt < options.Value.ModelRefreshInterval)
+            if (state.Models is { } fresh && state.IsFresh(options.Value.ModelRefreshInterval, readAfter))
                 return fresh;
             var all = new List<ChatModel> { Extractive };
             var names = new HashSet<string>(StringComparer.Ordinal) { Extractive.Name };
             foreach (var source in sources)
             {
-                foreach (var model in await ReadAsync(source, cancellationToken))
+                foreach (var model in await ReadAsync(state, source, cancellationToken))
                 {
                     if (names.Add(model.Name))
                         all.Add(model);
@@ -46,29 +65,36 @@ public sealed class ModelCatalog(IEnumerable<IModelSource> sources, IOptions<Gen
                         logger.LogWarning("Chat model {Model} from {Source} is ignored: an earlier source has that name", model.Name, source.Name);
                 }
             }
-            refreshedAt = DateTime.UtcNow;
-            return models = all;
+            state.RefreshedAt = DateTime.UtcNow;
+            return state.Models = all;
         }
         finally
         {
-            refresh.Release();
+            state.Refresh.Release();
         }
     }
 
-    public async ValueTask<ChatModel> GetAsync(string name, CancellationToken cancellationToken) =>
-        (await ListAsync(cancellationToken)).FirstOrDefault(m => m.Name == name)
-        ?? throw new NotFoundException($"chat model '{name}' is not known; see ListModels");
-
-    private async ValueTask<IReadOnlyList<ChatModel>> ReadAsync(IModelSource source, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<ChatModel>> ReadAsync(TenantModels state, IModelSource source, CancellationToken cancellationToken)
     {
         try
         {
-            return lastGood[source] = await source.ListAsync(cancellationToken);
+            return state.LastGood[source] = await source.ListAsync(cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Chat models from {Source} could not be read ({Error}); using the last list it gave", source.Name, error.Message);
-            return lastGood.GetValueOrDefault(source) ?? [];
+            return state.LastGood.GetValueOrDefault(source) ?? [];
         }
+    }
+
+    private sealed class TenantModels
+    {
+        public readonly SemaphoreSlim Refresh = new(1, 1);
+        public readonly Dictionary<IModelSource, IReadOnlyList<ChatModel>> LastGood = [];
+        public volatile IReadOnlyList<ChatModel>? Models;
+        public DateTime RefreshedAt;
+
+        public bool IsFresh(TimeSpan interval, DateTime? readAfter) =>
+            DateTime.UtcNow - RefreshedAt < interval && (readAfter is null || RefreshedAt >= readAfter);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Generation.V1;
 using RagPlatform.Contracts.Query.V1;
@@ -15,8 +16,8 @@ using Route = RagPlatform.Contracts.Query.V1.Route;
 namespace RagPlatform.QueryRouter.Answering;
 
 /// <summary>
-/// The request path of Ask: decide the strategy, route to sources, retrieve and aggregate,
-/// generate a grounded answer, and map its citations back to documents and character ranges.
+/// The request path of Ask: route to sources, decide the strategy, retrieve and aggregate (unless a
+/// fine-tuned model answers alone), generate the answer, and map its citations back to documents and character ranges.
 /// </summary>
 public sealed class AskPipeline(
     SourceRouter router,
@@ -25,27 +26,45 @@ public sealed class AskPipeline(
     GenerationService.GenerationServiceClient generation,
     AnswerCache cache,
     ConversationMemory conversations,
+    StrategyChoice strategies,
     IOptions<QueryRouterOptions> options)
 {
-    /// <summary>Everything before generation: the route and the numbered passages.</summary>
+    /// <summary>Everything before generation: the strategy, the route and the numbered passages (none without retrieval).</summary>
     public sealed record Prepared(AskRequest Request, Route Route, List<RetrievedChunk> Chunks, StageClock Clock, GenerateRequest Generate);
 
-    public async Task<Prepared> PrepareAsync(AskRequest request, CancellationToken cancellationToken,
+    /// <param name="fineTuned">The fine-tuned chat model the request may use (<see cref="StrategyChoice.FineTunedModelAsync"/>).</param>
+    public async Task<Prepared> PrepareAsync(AskRequest request, Model? fineTuned, CancellationToken cancellationToken,
         StageClock? clock = null, EmbedResponse? embedded = null)
     {
         Require.That(request.Retrieval is null || request.Retrieval.TopK <= 100, "retrieval.top_k", "must be at most 100");
-        var decision = StrategyDecider.Decide(request.Strategy);
-        Activity.Current?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
-        Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
         clock ??= new StageClock();
-        var (route, retrieved) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken, embedded);
-        var chunks = PassageBudget.Pack(retrieved, c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text), PassageTokenBudget(request.GenerationModel));
+        // A fine-tuned model alone needs no sources; every other choice (AUTO's too) looks at where the question goes.
+        var plan = request.Strategy == Strategy.FineTuned ? null
+            : await RouteAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken, embedded);
+        var facts = new StrategyFacts(StrategyChoice.LatencyBudget(request),
+            plan?.Targets.Select(t => t.Source.Volatility).ToList() ?? [], fineTuned);
+        var decision = strategies.Decider.Decide(request.Strategy, request.Question, facts, fineTuned);
+        Tag(Activity.Current, decision);
+
+        var model = decision.FineTuned?.Name ?? request.GenerationModel;
+        var retrieved = decision.Retrieves ? await retriever.RetrieveAsync(plan!, request.Retrieval, clock, cancellationToken) : [];
+        var chunks = PassageBudget.Pack(retrieved, c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text), PassageTokenBudget(model));
+        var route = plan?.Route ?? new Route { StandaloneQuestion = request.Question };
         route.Strategy = decision.Strategy;
         route.Reason = decision.Reason;
-        route.GenerationModel = request.GenerationModel;
-        var generate = new GenerateRequest { Question = request.Question, Model = request.GenerationModel };
+        route.GenerationModel = model;
+        var generate = new GenerateRequest { Question = request.Question, Model = model };
         generate.Passages.Add(chunks.Select(ToPassage));
         return new Prepared(request, route, chunks, clock, generate);
+    }
+
+    /// <summary>The decision and its reason on the request's span.</summary>
+    private static void Tag(Activity? span, StrategyDecision decision)
+    {
+        span?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
+        span?.SetTag("ragplatform.strategy.reason", decision.Reason);
+        span?.SetTag("ragplatform.strategy.rule", decision.Rule);
+        if (decision.FineTuned is { } model) span?.SetTag("ragplatform.strategy.model", model.Name);
     }
 
     /// <summary>Retrieve: the passages alone, whole, best first.</summary>
@@ -62,7 +81,15 @@ public sealed class AskPipeline(
 
     private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
         IReadOnlyList<string> requestedSources, IReadOnlyList<string> accessTags, RetrievalOptions? retrieval, StageClock clock,
-        CancellationToken cancellationToken, EmbedResponse? embedded = null)
+        CancellationToken cancellationToken)
+    {
+        var plan = await RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken);
+        var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
+        return (plan.Route, chunks);
+    }
+
+    private async Task<RoutePlan> RouteAsync(string question, IReadOnlyList<string> requestedSources, IReadOnlyList<string> accessTags,
+        RetrievalOptions? retrieval, StageClock clock, CancellationToken cancellationToken, EmbedResponse? embedded = null)
     {
         Require.NotBlank(question, "question");
         Require.MaxLength(question, options.Value.MaxQuestionCharacters, "question");
@@ -73,9 +100,7 @@ public sealed class AskPipeline(
                 [retrieval?.RetrievalModel ?? ""] = QueryEmbedder.ToVectors(embedded),
                 [embedded.Model] = QueryEmbedder.ToVectors(embedded),
             };
-        var plan = await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken, known);
-        var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
-        return (plan.Route, chunks);
+        return await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken, known);
     }
 
     /// <summary>Estimated tokens of passages the answering model is given: its own budget if configured, else the default.</summary>
@@ -85,11 +110,11 @@ public sealed class AskPipeline(
     public async Task<AskResponse> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (turn, clock, cached) = await BeginAsync(request, cancellationToken);
+        var (turn, clock, fineTuned, cached) = await BeginAsync(request, cancellationToken);
         var response = cached.Hit;
         if (response is null)
         {
-            var prepared = await PrepareAsync(turn.Request, cancellationToken, clock, cached.Query);
+            var prepared = await PrepareAsync(turn.Request, fineTuned, cancellationToken, clock, cached.Query);
             var answer = await prepared.Clock.TimeAsync("generate",
                 () => generation.GenerateAsync(prepared.Generate, cancellationToken: cancellationToken).ResponseAsync);
             response = Complete(prepared, answer);
@@ -103,14 +128,14 @@ public sealed class AskPipeline(
     /// <summary>AskStream: passages first, then answer deltas, then citations, then the summary.</summary>
     public async Task AskStreamAsync(AskRequest request, IServerStreamWriter<AskStreamEvent> stream, CancellationToken cancellationToken)
     {
-        var (turn, clock, cached) = await BeginAsync(request, cancellationToken);
+        var (turn, clock, fineTuned, cached) = await BeginAsync(request, cancellationToken);
         if (cached.Hit is { } hit)
         {
             End(turn, cached, clock, hit);
             await CachedReplay.WriteAsync(hit, stream, cancellationToken);
             return;
         }
-        var prepared = await PrepareAsync(turn.Request, cancellationToken, clock, cached.Query);
+        var prepared = await PrepareAsync(turn.Request, fineTuned, cancellationToken, clock, cached.Query);
         var passages = new Passages();
         passages.Passages_.Add(prepared.Chunks.Select((c, i) => new RetrievedPassage { Number = (uint)i + 1, Passage = ToCitation(i + 1, c, null) }));
         await stream.WriteAsync(new AskStreamEvent { Passages = passages }, cancellationToken);
@@ -139,17 +164,24 @@ public sealed class AskPipeline(
         await stream.WriteAsync(new AskStreamEvent { Summary = summary }, cancellationToken);
     }
 
-    /// <summary>Before answering: the question made standalone, then the answer cache asked.</summary>
-    private async Task<(ConversationMemory.Turn Turn, StageClock Clock, AnswerCache.Lookup Cached)> BeginAsync(
+    /// <summary>
+    /// Before answering: the question made standalone, the fine-tuned model it may use found (or the
+    /// request refused for want of one), then the answer cache asked under that model's registration.
+    /// </summary>
+    private async Task<(ConversationMemory.Turn Turn, StageClock Clock, Model? FineTuned, AnswerCache.Lookup Cached)> BeginAsync(
         AskRequest request, CancellationToken cancellationToken)
     {
+        Require.That(System.Enum.IsDefined(request.Strategy), "strategy", $"unknown value {(int)request.Strategy}");
+        Require.That(request.LatencyBudget is null || request.LatencyBudget.Seconds >= 0 && request.LatencyBudget.Nanos is >= 0 and < 1_000_000_000,
+            "latency_budget", "must be a non-negative duration");
         var turn = await conversations.BeginAsync(request, cancellationToken);
         var clock = new StageClock();
-        var cached = await cache.LookupAsync(turn.Request, clock,
+        var fineTuned = await strategies.FineTunedModelAsync(turn.Request, cancellationToken);
+        var cached = await cache.LookupAsync(turn.Request, strategies.CacheIdentity(turn.Request, fineTuned), clock,
             () => clock.TimeAsync("embed", () => embedder.EmbedOneAsync(turn.Request.Question, turn.Request.Retrieval?.RetrievalModel ?? "",
                 dense: turn.Request.Retrieval?.Mode != SearchMode.Sparse, sparse: turn.Request.Retrieval?.Mode != SearchMode.Dense, cancellationToken)),
             cancellationToken);
-        return (turn, clock, cached);
+        return (turn, clock, fineTuned, cached);
     }
 
     /// <summary>After answering: a cached answer gets this call's timings; the turn is remembered.</summary>

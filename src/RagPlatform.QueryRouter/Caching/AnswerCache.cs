@@ -43,7 +43,8 @@ public sealed class AnswerCache(
     }
 
     /// <param name="embed">Embeds the question as retrieval would; called at most once, and only past an exact miss.</param>
-    public async Task<Lookup> LookupAsync(AskRequest request, StageClock clock, Func<Task<EmbedResponse>> embed,
+    /// <param name="models">What of the model registry decides the answer, part of the key.</param>
+    public async Task<Lookup> LookupAsync(AskRequest request, string models, StageClock clock, Func<Task<EmbedResponse>> embed,
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -51,7 +52,7 @@ public sealed class AnswerCache(
         if (!settings.Enabled || request.Cache == CachePolicy.Bypass)
             return Record(new Lookup());
         using var activity = QueryRouterTelemetry.Source.StartActivity("answer cache lookup");
-        var scope = CacheScope.Of(TenantContext.Require(), request, settings.PromptVersion);
+        var scope = CacheScope.Of(TenantContext.Require(), request, settings.PromptVersion, models);
         var key = scope.KeyOf(QuestionText.Normalize(request.Question));
         bool refresh = request.Cache == CachePolicy.Refresh;
         // The entry and the current versions are read together: one round trip's wait, not two.

@@ -8,12 +8,14 @@ namespace RagPlatform.QueryRouter.Caching;
 
 /// <summary>
 /// What besides the question decides an answer: the tenant, the caller's access scope, the sources
-/// asked for, the strategy, the models, the retrieval settings and the prompt version. Answers are
-/// shared only within one scope, so none crosses tenants or access tags.
+/// asked for, the strategy, the models (with the registration of the fine-tuned one it may use), the
+/// retrieval settings and the prompt version. Answers are shared only within one scope, so none
+/// crosses tenants or access tags.
 /// </summary>
 public sealed record CacheScope(string Tenant, string Hash, string[] VersionKeys)
 {
-    public static CacheScope Of(string tenant, AskRequest request, string promptVersion)
+    /// <param name="models">What of the model registry decides the answer (see StrategyChoice.CacheIdentity).</param>
+    public static CacheScope Of(string tenant, AskRequest request, string promptVersion, string models = "")
     {
         var sources = request.Sources.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var text = new StringBuilder()
@@ -22,6 +24,7 @@ public sealed record CacheScope(string Tenant, string Hash, string[] VersionKeys
             .Append("\nsources=").AppendJoin('\u001f', sources)
             .Append("\nstrategy=").Append((int)request.Strategy)
             .Append("\ngeneration=").Append(request.GenerationModel)
+            .Append("\nmodels=").Append(models)
             .Append("\nretrieval=").Append(request.Retrieval is null ? "" : Convert.ToBase64String(request.Retrieval.ToByteArray()))
             .Append("\nprompt=").Append(promptVersion);
         // Named sources: their own versions. Chosen by the router: any change to the tenant's sources may change the choice.

@@ -52,6 +52,15 @@ public static class QueryRouterServiceExtensions
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddSingleton<IngestStream>();
         builder.Services.AddSingleton<Retriever>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var file = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryRouterOptions>>().Value.StrategyPolicyFile;
+            var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            return Answering.Policy.StrategyPolicy.Load(string.IsNullOrWhiteSpace(file) ? null : Path.GetFullPath(file, root));
+        });
+        builder.Services.AddSingleton<StrategyDecider>();
+        builder.Services.AddSingleton<FineTunedModels>();
+        builder.Services.AddSingleton<StrategyChoice>();
         builder.Services.AddSingleton<AskPipeline>();
         return builder;
     }

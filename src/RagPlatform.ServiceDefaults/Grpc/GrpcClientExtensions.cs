@@ -63,6 +63,13 @@ public static class GrpcClientExtensions
     }
 
     /// <summary>
+    /// Whether an address is configured for <paramref name="serviceName"/> (read at call time: the
+    /// standalone host publishes its own once it has bound), so an optional peer can be skipped.
+    /// </summary>
+    public static bool IsAddressed(IConfiguration configuration, string serviceName) =>
+        configuration.GetSection($"services:{serviceName}").GetChildren().Any();
+
+    /// <summary>
     /// <c>dns:///host:port</c> from the service's configured endpoint when DNS balancing is on; the
     /// endpoint is read where service discovery reads it, so one setting serves both modes.
     /// </summary>

@@ -128,6 +128,11 @@ public sealed class QueryRouterTests : IAsyncLifetime
         await RpcAssert.FailsAsync(StatusCode.NotFound, () => router.AskAsync(new AskRequest { Question = "bees?", Sources = { "nope" } }, tenant).ResponseAsync);
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => router.AskAsync(new AskRequest { Question = "bees?", Strategy = Strategy.FineTuned }, tenant).ResponseAsync);
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => router.AskAsync(new AskRequest { Question = "bees?", Strategy = Strategy.Hybrid }, tenant).ResponseAsync);
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => router.AskAsync(new AskRequest { Question = "bees?", Strategy = (Strategy)99 }, tenant).ResponseAsync, "strategy");
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => router.AskAsync(new AskRequest
+        {
+            Question = "bees?", LatencyBudget = new Google.Protobuf.WellKnownTypes.Duration { Seconds = -1 },
+        }, tenant).ResponseAsync, "latency_budget");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => router.ListSourcesAsync(new ListSourcesRequest { PageSize = 5000 }, tenant).ResponseAsync, "page_size");
     }
 

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RagPlatform.Contracts.Common.V1;
+using RagPlatform.Contracts.Generation.V1;
+using RagPlatform.ServiceDefaults.Tenancy;
+
+namespace RagPlatform.QueryRouter.Answering;
+
+/// <summary>
+/// The fine-tuned chat models the caller's tenant can answer with, as the Generation service lists
+/// them: Generation is the one that must serve them, so a model it lists is a model that can answer
+/// (the registry alone would also list models Generation cannot reach). Kept per tenant for
+/// <see cref="QueryRouterOptions.ModelRefreshInterval"/>; read again once when a caller names one the
+/// list lacks; when Generation cannot be asked, the last list stands.
+/// </summary>
+public sealed class FineTunedModels(GenerationService.GenerationServiceClient generation, IOptions<QueryRouterOptions> options,
+    ILogger<FineTunedModels> logger)
+{
+    private const uint PageSize = 1000;
+    private readonly ConcurrentDictionary<string, Snapshot> tenants = new(StringComparer.Ordinal);
+
+    private sealed record Snapshot(IReadOnlyList<Model> Models, DateTime ReadAt);
+
+    /// <summary>What identifies a registration, so that a model registered again under the same name is another.</summary>
+    public static string IdentityOf(Model model) =>
+        $"{model.Name}\u001f{model.JobId}\u001f{model.CreatedAt?.Seconds}.{model.CreatedAt?.Nanos}\u001f{model.Artifact}\u001f{model.Endpoint}";
+
+    public async ValueTask<IReadOnlyList<Model>> ListAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync(readAfter: null, cancellationToken)).Models;
+
+    /// <summary>The registered fine-tuned chat model of that name, or null.</summary>
+    public async ValueTask<Model?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        var asked = DateTime.UtcNow;
+        return Find((await ReadAsync(null, cancellationToken)).Models, name)
+            ?? Find((await ReadAsync(asked, cancellationToken)).Models, name);
+    }
+
+    private static Model? Find(IReadOnlyList<Model> models, string name) => models.FirstOrDefault(m => m.Name == name);
+
+    private async ValueTask<Snapshot> ReadAsync(DateTime? readAfter, CancellationToken cancellationToken)
+    {
+        var tenant = TenantContext.Current ?? "";
+        if (tenants.TryGetValue(tenant, out var known) && DateTime.UtcNow - known.ReadAt < options.Value.ModelRefreshInterval
+            && (readAfter is null || known.ReadAt >= readAfter))
+            return known;
+        try
+        {
+            var models = new List<Model>();
+            var request = new ListModelsRequest { PageSize = PageSize };
+            do
+            {
+                var page = await generation.ListModelsAsync(request, cancellationToken: cancellationToken);
+                models.AddRange(page.Models.Where(m => m.Kind == ModelKind.Chat && m.FineTuned));
+                request.PageToken = page.NextPageToken;
+            } while (request.PageToken.Length > 0);
+            return tenants[tenant] = new Snapshot(models, DateTime.UtcNow);
+        }
+        catch (global::Grpc.Core.RpcException error) when (error.StatusCode != global::Grpc.Core.StatusCode.Cancelled)
+        {
+            logger.LogWarning("Fine-tuned chat models could not be listed ({Status}: {Detail}); using the last list", error.StatusCode, error.Status.Detail);
+            return known ?? new Snapshot([], DateTime.MinValue);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Grpc.Core;
+using RagPlatform.Contracts.Generation.V1;
+using RagPlatform.FineTuning.Extensions;
+using RagPlatform.Generation.Extensions;
+using RagPlatform.Tests.Infrastructure;
+
+namespace RagPlatform.Tests.Component;
+
+/// <summary>
+/// Generation reading the fine-tuned chat models from a FineTuning service in another host: a model
+/// registered after the list was read answers at once (an unknown name reads the registry again), and
+/// a registry that goes down leaves the last list in place, with health Degraded.
+/// </summary>
+public sealed class RegistryModelSourceTests : IAsyncLifetime
+{
+    private const string Tenant = "registry-reader";
+    private readonly string fineTuning = Path.Combine(Path.GetTempPath(), "ragplatform-registry-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        try { Directory.Delete(fineTuning, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    private Task Register(string suffix) => ChatModelRegistration.RegisterGgufAsync(fineTuning, Tenant, "random-llama", suffix,
+        LlamaBuild.Locate().ModelPath, DateTime.UtcNow);
+
+    [Fact]
+    public async Task A_new_registration_is_found_on_first_use_and_an_outage_keeps_the_last_list()
+    {
+        await Register("first");
+        var registry = await ServiceHost.StartAsync(b => b.AddFineTuningService(), a => a.MapFineTuningService(),
+            new Dictionary<string, string?> { ["FineTuning:DataDirectory"] = fineTuning });
+        await using var generation = await ServiceHost.StartAsync(b => b.AddGenerationService(), a => a.MapGenerationService(),
+            new Dictionary<string, string?>
+            {
+                ["services:finetuning:http:0"] = registry.Address.ToString(),
+                ["Generation:ModelRefreshInterval"] = "01:00:00", // only a miss reads the registry again
+            });
+        var client = new GenerationService.GenerationServiceClient(generation.Channel);
+        using var http = new HttpClient { BaseAddress = generation.Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var tenant = ServiceHost.Tenant(Tenant);
+        string[] Names(ListModelsResponse response) => [.. response.Models.Where(m => m.FineTuned).Select(m => m.Name)];
+
+        Assert.Equal(["random-llama+first"], Names(await client.ListModelsAsync(new ListModelsRequest(), tenant)));
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+
+        // Registered while the list is cached: naming it reads the registry again.
+        await Register("second");
+        var second = await client.GetModelAsync(new GetModelRequest { Name = "random-llama+second" }, tenant);
+        Assert.Equal(("random-llama", "llama-server", true), (second.BaseModel, second.Backend, second.FineTuned));
+        Assert.Equal(["random-llama+first", "random-llama+second"], Names(await client.ListModelsAsync(new ListModelsRequest(), tenant)));
+
+        // The registry goes down: an unknown name is NOT_FOUND after one more try, and the last list stands.
+        await registry.DisposeAsync();
+        await RpcAssert.FailsAsync(StatusCode.NotFound,
+            () => client.GetModelAsync(new GetModelRequest { Name = "random-llama+third" }, tenant).ResponseAsync);
+        Assert.Equal(["random-llama+first", "random-llama+second"], Names(await client.ListModelsAsync(new ListModelsRequest(), tenant)));
+        Assert.Equal("random-llama+first", (await client.GetModelAsync(new GetModelRequest { Name = "random-llama+first" }, tenant)).Name);
+        var health = await http.GetAsync("/health");
+        Assert.Equal(("Degraded", HttpStatusCode.OK), (await health.Content.ReadAsStringAsync(), health.StatusCode)); // still takes traffic
+    }
+}
