@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -17,7 +16,7 @@ namespace RagPlatform.FineTuning.Storage;
 /// </summary>
 public sealed class FileJobStore : IJobStore
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+    private static JsonFormatter Formatter => StoredJobJson.Formatter;
     private readonly string root;
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly Dictionary<(string Tenant, string Id), StoredJob> jobs = [];
@@ -43,6 +42,9 @@ public sealed class FileJobStore : IJobStore
             var key = job.Request.IdempotencyKey;
             if (key.Length > 0 && jobs.Values.FirstOrDefault(j => j.Tenant == job.Tenant && j.Request.IdempotencyKey == key) is { } existing)
                 return (existing.Clone(), false);
+            var modelName = SuffixTaken.ModelName(job);
+            if (jobs.Values.FirstOrDefault(j => j.Tenant == job.Tenant && !StoredJob.IsTerminal(j.Job.State) && SuffixTaken.ModelName(j) == modelName) is { } holder)
+                throw SuffixTaken.ByJob(modelName, holder.Job.Id);
             Directory.CreateDirectory(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "checkpoints"));
             WriteJob(job);
             jobs[(job.Tenant, job.Job.Id)] = job.Clone();
@@ -224,39 +226,14 @@ public sealed class FileJobStore : IJobStore
         lock (jobs) list.AddRange(stamped);
     }
 
-    private void WriteJob(StoredJob job)
-    {
-        var node = new JsonObject
-        {
-            ["tenant"] = job.Tenant,
-            ["fence"] = job.Fence,
-            ["cancelRequested"] = job.CancelRequested,
-            ["traceParent"] = job.TraceParent,
-            ["job"] = JsonNode.Parse(Formatter.Format(job.Job)),
-            ["request"] = JsonNode.Parse(Formatter.Format(job.Request)),
-        };
-        AtomicFile.Write(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "job.json"), System.Text.Encoding.UTF8.GetBytes(node.ToJsonString()));
-    }
-
-    private static StoredJob ReadJob(string path)
-    {
-        var node = JsonNode.Parse(File.ReadAllText(path))!;
-        return new StoredJob
-        {
-            Tenant = (string)node["tenant"]!,
-            Fence = (long)node["fence"]!,
-            CancelRequested = (bool)node["cancelRequested"]!,
-            TraceParent = (string?)node["traceParent"],
-            Job = Job.Parser.ParseJson(node["job"]!.ToJsonString()),
-            Request = CreateJobRequest.Parser.ParseJson(node["request"]!.ToJsonString()),
-        };
-    }
+    private void WriteJob(StoredJob job) =>
+        AtomicFile.Write(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "job.json"), System.Text.Encoding.UTF8.GetBytes(StoredJobJson.Write(job)));
 
     private void Load()
     {
         foreach (var path in Directory.EnumerateFiles(root, "job.json", SearchOption.AllDirectories))
         {
-            var job = ReadJob(path);
+            var job = StoredJobJson.Read(File.ReadAllText(path));
             var key = (job.Tenant, job.Job.Id);
             jobs[key] = job;
             var eventsFile = Path.Combine(Path.GetDirectoryName(path)!, "events.jsonl");
