@@ -140,13 +140,24 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
     private async Task HeartbeatAsync(JobClaim claim, CancellationTokenSource run)
     {
         var interval = options.Value.ClaimDuration / 3;
+        var sinceRenewed = Stopwatch.StartNew();
         try
         {
             while (!run.IsCancellationRequested)
             {
                 await Task.Delay(interval, run.Token);
-                if (!await store.RenewAsync(claim, options.Value.ClaimDuration, run.Token) || await IsCancelRequestedAsync(claim))
-                    await run.CancelAsync();
+                try
+                {
+                    if (!await store.RenewAsync(claim, options.Value.ClaimDuration, run.Token) || await IsCancelRequestedAsync(claim))
+                        await run.CancelAsync();
+                    sinceRenewed.Restart();
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    // A store out of reach for a moment costs nothing; once the claim may have run out, stop.
+                    logger.LogWarning("Fine-tune job {JobId}: could not renew its claim: {Reason}", claim.JobId, error.Message);
+                    if (sinceRenewed.Elapsed >= options.Value.ClaimDuration) await run.CancelAsync();
+                }
             }
         }
         catch (OperationCanceledException) { }

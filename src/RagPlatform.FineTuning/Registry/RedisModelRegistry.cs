@@ -4,6 +4,7 @@ using RagPlatform.FineTuning.Jobs;
 using RagPlatform.FineTuning.Storage.Redis;
 using RagPlatform.ServiceDefaults.Errors;
 using StackExchange.Redis;
+using static RagPlatform.FineTuning.Storage.Redis.RedisCalls;
 
 namespace RagPlatform.FineTuning.Registry;
 
@@ -20,9 +21,9 @@ public sealed class RedisModelRegistry(IConnectionMultiplexer redis, RegistryFol
 
     public async Task<Model> RegisterAsync(JobClaim claim, Model model, CancellationToken cancellationToken)
     {
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RedisJobScripts.Register,
+        var result = (RedisResult[])(await Guard(redis.GetDatabase().ScriptEvaluateAsync(RedisJobScripts.Register,
             [RedisJobKeys.Job(claim.Tenant, claim.JobId), RedisJobKeys.Models(claim.Tenant)],
-            [claim.Fence, model.Name, Formatter.Format(model)]))!;
+            [claim.Fence, model.Name, Formatter.Format(model)])))!;
         var registered = (int)result[0] switch
         {
             1 => model,
@@ -37,13 +38,13 @@ public sealed class RedisModelRegistry(IConnectionMultiplexer redis, RegistryFol
 
     public async Task<Model?> GetAsync(string tenant, string name, CancellationToken cancellationToken)
     {
-        var json = await redis.GetDatabase().HashGetAsync(RedisJobKeys.Models(tenant), name);
+        var json = await Guard(redis.GetDatabase().HashGetAsync(RedisJobKeys.Models(tenant), name));
         return json.IsNull ? null : Model.Parser.ParseJson(json!);
     }
 
     public async Task<IReadOnlyList<Model>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(RedisJobKeys.Models(tenant));
+        var entries = await Guard(redis.GetDatabase().HashGetAllAsync(RedisJobKeys.Models(tenant)));
         return entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Model.Parser.ParseJson(e.Value!)).ToList();
     }
 }

@@ -208,6 +208,17 @@ public sealed class RedisJobStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redis_out_of_reach_is_unavailable_to_callers_not_an_internal_error()
+    {
+        var a = await ReplicaAsync();
+        await QueueAsync(a, NewJob("job-1"));
+        await redis.StopAsync();
+        await Assert.ThrowsAsync<UnavailableException>(() => a.Jobs.GetAsync(Tenant, "job-1", default));
+        await Assert.ThrowsAsync<UnavailableException>(() => a.Jobs.UpdateAsync(Tenant, "job-1", _ => true, [JobEvents.Message("m")], null, default));
+        await Assert.ThrowsAsync<UnavailableException>(() => a.Registry.ListAsync(Tenant, default));
+    }
+
+    [Fact]
     public async Task A_watcher_on_one_replica_is_woken_by_a_write_on_another()
     {
         var (a, b) = (await ReplicaAsync(), await ReplicaAsync());

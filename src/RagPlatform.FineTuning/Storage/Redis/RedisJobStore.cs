@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.FineTuning.Jobs;
 using StackExchange.Redis;
+using static RagPlatform.FineTuning.Storage.Redis.RedisCalls;
 
 namespace RagPlatform.FineTuning.Storage.Redis;
 
@@ -28,11 +29,11 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
     {
         var key = job.Request.IdempotencyKey;
         var modelName = SuffixTaken.ModelName(job);
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisJobScripts.Create,
+        var result = (RedisResult[])(await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.Create,
             [RedisJobKeys.Job(job.Tenant, job.Job.Id), RedisJobKeys.Index(job.Tenant), RedisJobKeys.Idempotency(job.Tenant, key),
                 RedisJobKeys.ModelHolders(job.Tenant)],
             [StoredJobJson.Write(job), (int)job.Job.State, job.Job.CreatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), job.Job.Id,
-                key.Length > 0 ? "1" : "0", modelName, RedisJobKeys.JobPrefix(job.Tenant)]))!;
+                key.Length > 0 ? "1" : "0", modelName, RedisJobKeys.JobPrefix(job.Tenant)])))!;
         var (outcome, id) = ((string)result[0]!, (string)result[1]!);
         return outcome switch
         {
@@ -44,16 +45,16 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
 
     public async Task<StoredJob?> GetAsync(string tenant, string jobId, CancellationToken cancellationToken)
     {
-        var data = await Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), "data");
+        var data = await Guard(Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), "data"));
         return data.IsNull ? null : StoredJobJson.Read(data!);
     }
 
     public async Task<IReadOnlyList<StoredJob>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
         var db = Db;
-        var ids = await db.SortedSetRangeByRankAsync(RedisJobKeys.Index(tenant));
+        var ids = await Guard(db.SortedSetRangeByRankAsync(RedisJobKeys.Index(tenant)));
         var reads = ids.Select(id => db.HashGetAsync(RedisJobKeys.Job(tenant, id!), "data")).ToList();
-        var data = await Task.WhenAll(reads);
+        var data = await Guard(Task.WhenAll(reads));
         return data.Where(d => !d.IsNull).Select(d => StoredJobJson.Read(d!))
             .OrderByDescending(j => j.Job.CreatedAt).ThenByDescending(j => j.Job.Id, StringComparer.Ordinal).ToList();
     }
@@ -81,14 +82,14 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
 
     public async Task<IReadOnlyList<JobEvent>> ReadEventsAsync(string tenant, string jobId, long afterSequence, CancellationToken cancellationToken)
     {
-        var lines = await Db.ListRangeAsync(RedisJobKeys.Events(tenant, jobId), afterSequence, -1);
+        var lines = await Guard(Db.ListRangeAsync(RedisJobKeys.Events(tenant, jobId), afterSequence, -1));
         return lines.Select(line => JobEvent.Parser.ParseJson(line!)).ToList();
     }
 
     public async Task WaitForChangeAsync(string tenant, string jobId, long afterSequence, CancellationToken cancellationToken)
     {
         var signal = signals.ChangeOf(tenant, jobId);
-        var count = await Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), "events");
+        var count = await Guard(Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), "events"));
         if (!count.IsNull && (long)count > afterSequence) return;
         await RedisJobSignals.WaitAsync(signal, cancellationToken);
     }
@@ -120,8 +121,8 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
     }
 
     public async Task<bool> RenewAsync(JobClaim claim, TimeSpan claimDuration, CancellationToken cancellationToken) =>
-        (int)await Db.ScriptEvaluateAsync(RedisJobScripts.Renew, [RedisJobKeys.Job(claim.Tenant, claim.JobId), RedisJobKeys.Queue],
-            [claim.Fence, (long)claimDuration.TotalMilliseconds, claim.WorkerId]) == 1;
+        (int)await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.Renew, [RedisJobKeys.Job(claim.Tenant, claim.JobId), RedisJobKeys.Queue],
+            [claim.Fence, (long)claimDuration.TotalMilliseconds, claim.WorkerId])) == 1;
 
     public Task WaitForQueuedAsync(CancellationToken cancellationToken) =>
         RedisJobSignals.WaitAsync(signals.Queued(), cancellationToken);
@@ -129,29 +130,29 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
     public async Task SaveCheckpointAsync(JobClaim claim, CheckpointData checkpoint, CancellationToken cancellationToken)
     {
         var field = CheckpointField(checkpoint.Checkpoint.Epoch);
-        var written = (long)await Db.ScriptEvaluateAsync(RedisJobScripts.SaveCheckpoint,
+        var written = (long)await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.SaveCheckpoint,
             [RedisJobKeys.Job(claim.Tenant, claim.JobId), RedisJobKeys.Events(claim.Tenant, claim.JobId),
                 RedisJobKeys.Checkpoints(claim.Tenant, claim.JobId), RedisJobKeys.CheckpointStates(claim.Tenant, claim.JobId)],
             [claim.Fence, field, StoredJobJson.Formatter.Format(checkpoint.Checkpoint), checkpoint.State,
-                RedisJobKeys.ChangeMessage(claim.Tenant, claim.JobId), EventJson(claim.JobId, new JobEvent { Checkpoint = checkpoint.Checkpoint })]);
+                RedisJobKeys.ChangeMessage(claim.Tenant, claim.JobId), EventJson(claim.JobId, new JobEvent { Checkpoint = checkpoint.Checkpoint })]));
         if (written < 0) throw new LostClaimException(claim);
     }
 
     public async Task<IReadOnlyList<Checkpoint>> ListCheckpointsAsync(string tenant, string jobId, CancellationToken cancellationToken)
     {
-        var entries = await Db.HashGetAllAsync(RedisJobKeys.Checkpoints(tenant, jobId));
+        var entries = await Guard(Db.HashGetAllAsync(RedisJobKeys.Checkpoints(tenant, jobId)));
         return entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Checkpoint.Parser.ParseJson(e.Value!)).ToList();
     }
 
     public async Task<CheckpointData?> LatestCheckpointAsync(string tenant, string jobId, CancellationToken cancellationToken)
     {
         var db = Db;
-        var fields = await db.HashKeysAsync(RedisJobKeys.Checkpoints(tenant, jobId));
+        var fields = await Guard(db.HashKeysAsync(RedisJobKeys.Checkpoints(tenant, jobId)));
         if (fields.Length == 0) return null;
         var latest = fields.Select(f => (string)f!).Max(StringComparer.Ordinal)!;
         var description = db.HashGetAsync(RedisJobKeys.Checkpoints(tenant, jobId), latest);
         var state = db.HashGetAsync(RedisJobKeys.CheckpointStates(tenant, jobId), latest);
-        return new CheckpointData(Checkpoint.Parser.ParseJson((await description)!), (byte[])(await state)!);
+        return new CheckpointData(Checkpoint.Parser.ParseJson((await Guard(description))!), (byte[])(await Guard(state))!);
     }
 
     public async Task EnsureCurrentAsync(JobClaim claim, CancellationToken cancellationToken)
@@ -161,7 +162,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
 
     /// <summary>Whether the claim still holds its job: its fence is the job's and its lease has not expired.</summary>
     public static async Task<bool> IsCurrentAsync(IDatabaseAsync db, JobClaim claim) =>
-        (int)await db.ScriptEvaluateAsync(RedisJobScripts.IsClaimCurrent, [RedisJobKeys.Job(claim.Tenant, claim.JobId)], [claim.Fence]) == 1;
+        (int)await Guard(db.ScriptEvaluateAsync(RedisJobScripts.IsClaimCurrent, [RedisJobKeys.Job(claim.Tenant, claim.JobId)], [claim.Fence])) == 1;
 
     public string ArtifactDirectory(string tenant, string jobId)
     {
@@ -204,7 +205,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
 
     private async Task<(StoredJob Job, string Version, string Entry)?> ReadAsync(string tenant, string jobId)
     {
-        var fields = await Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), ["data", "version", "entry"]);
+        var fields = await Guard(Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), ["data", "version", "entry"]));
         return fields[0].IsNull ? null : (StoredJobJson.Read(fields[0]!), fields[1]!, fields[2]!);
     }
 
@@ -218,8 +219,8 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
             workerId, tenant, jobId, RedisJobKeys.ChangeMessage(tenant, jobId),
         };
         values.AddRange(events.Select(e => (RedisValue)EventJson(jobId, e)));
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisJobScripts.Write,
-            [RedisJobKeys.Job(tenant, jobId), RedisJobKeys.Events(tenant, jobId), RedisJobKeys.Queue], [.. values]))!;
+        var result = (RedisResult[])(await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.Write,
+            [RedisJobKeys.Job(tenant, jobId), RedisJobKeys.Events(tenant, jobId), RedisJobKeys.Queue], [.. values])))!;
         return (int)result[0];
     }
 
