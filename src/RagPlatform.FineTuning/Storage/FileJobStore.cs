@@ -77,9 +77,9 @@ public sealed class FileJobStore : IJobStore
             if (claim is not null) CheckFence(current, claim);
             var next = current.Clone();
             if (!change(next)) return current.Clone();
-            AppendEvents(tenant, jobId, newEvents);
+            var stamped = AppendEvents(tenant, jobId, newEvents);
             WriteJob(next);
-            lock (jobs) jobs[(tenant, jobId)] = next;
+            Publish(tenant, jobId, stamped, next);
             if (next.Job.State == JobState.Queued && current.Job.State != JobState.Queued) Signal(ref queued);
             Notify(tenant, jobId);
             return next.Clone();
@@ -118,9 +118,9 @@ public sealed class FileJobStore : IJobStore
             claimed.Fence++;
             claimed.Job.State = JobState.Running;
             claimed.Job.StartedAt ??= Timestamp.FromDateTime(DateTime.UtcNow);
-            AppendEvents(claimed.Tenant, claimed.Job.Id, [JobEvents.StateChanged(JobState.Running)]);
+            var stamped = AppendEvents(claimed.Tenant, claimed.Job.Id, [JobEvents.StateChanged(JobState.Running)]);
             WriteJob(claimed);
-            lock (jobs) jobs[(claimed.Tenant, claimed.Job.Id)] = claimed;
+            Publish(claimed.Tenant, claimed.Job.Id, stamped, claimed);
             Notify(claimed.Tenant, claimed.Job.Id);
             return new JobClaim(claimed.Tenant, claimed.Job.Id, claimed.Fence, workerId);
         }
@@ -156,7 +156,7 @@ public sealed class FileJobStore : IJobStore
             AtomicFile.Write(Path.Combine(directory, name + ".bin"), checkpoint.State);
             // The description last: a checkpoint exists only once its state is complete on disk.
             AtomicFile.Write(Path.Combine(directory, name + ".json"), System.Text.Encoding.UTF8.GetBytes(Formatter.Format(checkpoint.Checkpoint)));
-            AppendEvents(claim.Tenant, claim.JobId, [new JobEvent { Checkpoint = checkpoint.Checkpoint }]);
+            Publish(claim.Tenant, claim.JobId, AppendEvents(claim.Tenant, claim.JobId, [new JobEvent { Checkpoint = checkpoint.Checkpoint }]), null);
             Notify(claim.Tenant, claim.JobId);
         }
         finally { gate.Release(); }
@@ -203,15 +203,16 @@ public sealed class FileJobStore : IJobStore
             return jobs.TryGetValue((tenant, jobId), out var job) ? job : throw new KeyNotFoundException($"job {jobId}");
     }
 
-    private void AppendEvents(string tenant, string jobId, IReadOnlyList<JobEvent> newEvents)
+    /// <summary>Appends events to the job's file (fsynced) and returns them with their ids; <see cref="Publish"/> shows them.</summary>
+    private List<JobEvent> AppendEvents(string tenant, string jobId, IReadOnlyList<JobEvent> newEvents)
     {
-        if (newEvents.Count == 0) return;
-        List<JobEvent> list;
-        lock (jobs) list = events.TryGetValue((tenant, jobId), out var existing) ? existing : events[(tenant, jobId)] = [];
+        if (newEvents.Count == 0) return [];
+        long count;
+        lock (jobs) count = events.TryGetValue((tenant, jobId), out var existing) ? existing.Count : 0;
         using var stream = new FileStream(Path.Combine(JobDirectory(tenant, jobId), "events.jsonl"), FileMode.Append, FileAccess.Write);
         using var writer = new StreamWriter(stream);
         var stamped = new List<JobEvent>(newEvents.Count);
-        long sequence = list.Count;
+        long sequence = count;
         foreach (var e in newEvents)
         {
             var copy = e.Clone();
@@ -223,7 +224,20 @@ public sealed class FileJobStore : IJobStore
         }
         writer.Flush();
         stream.Flush(flushToDisk: true);
-        lock (jobs) list.AddRange(stamped);
+        return stamped;
+    }
+
+    /// <summary>
+    /// Shows new events and the job's new state to readers in one step, so no reader sees the job
+    /// ended without its last events, or its last events while it still reads as running.
+    /// </summary>
+    private void Publish(string tenant, string jobId, List<JobEvent> stamped, StoredJob? job)
+    {
+        lock (jobs)
+        {
+            (events.TryGetValue((tenant, jobId), out var list) ? list : events[(tenant, jobId)] = []).AddRange(stamped);
+            if (job is not null) jobs[(tenant, jobId)] = job;
+        }
     }
 
     private void WriteJob(StoredJob job) =>
@@ -246,10 +260,10 @@ public sealed class FileJobStore : IJobStore
             var requeued = job.Clone();
             requeued.Job.State = requeued.CancelRequested ? JobState.Cancelled : JobState.Queued;
             if (requeued.CancelRequested) requeued.Job.FinishedAt = Timestamp.FromDateTime(DateTime.UtcNow);
-            AppendEvents(job.Tenant, job.Job.Id, [JobEvents.Message("the service restarted; the job resumes from its last checkpoint"),
+            var stamped = AppendEvents(job.Tenant, job.Job.Id, [JobEvents.Message("the service restarted; the job resumes from its last checkpoint"),
                 JobEvents.StateChanged(requeued.Job.State)]);
             WriteJob(requeued);
-            jobs[(job.Tenant, job.Job.Id)] = requeued;
+            Publish(job.Tenant, job.Job.Id, stamped, requeued);
         }
     }
 
