@@ -11,7 +11,10 @@ namespace RagPlatform.FineTuning.Jobs;
 /// </summary>
 public interface IJobStore
 {
-    /// <summary>Stores a new job, or returns the existing one with the same tenant and idempotency key.</summary>
+    /// <summary>
+    /// Stores a new job, or returns the existing one with the same tenant and idempotency key. Refuses
+    /// (<see cref="SuffixTaken.ByJob"/>) a job whose model name a job of the tenant that has not ended holds.
+    /// </summary>
     Task<(StoredJob Job, bool Created)> CreateAsync(StoredJob job, CancellationToken cancellationToken);
 
     Task<StoredJob?> GetAsync(string tenant, string jobId, CancellationToken cancellationToken);
@@ -51,7 +54,7 @@ public interface IJobStore
     /// <summary>Fails with <see cref="LostClaimException"/> unless the claim is still the job's current one.</summary>
     Task EnsureCurrentAsync(JobClaim claim, CancellationToken cancellationToken);
 
-    /// <summary>A folder for the job's artifacts, on storage every worker shares.</summary>
+    /// <summary>A folder for the job's artifacts, on storage every worker shares (each claim writes in a folder of its own below it).</summary>
     string ArtifactDirectory(string tenant, string jobId);
 }
 

@@ -32,7 +32,7 @@ public sealed class JobManager(IJobStore store, DatasetStore datasets, IModelReg
         var suffix = request.Suffix.Length > 0 ? request.Suffix : id[6..14];
         var modelName = ModelNames.For(baseModel.Name, suffix);
         if (await registry.GetAsync(tenant, modelName, cancellationToken) is not null)
-            throw new AlreadyExistsException($"model '{modelName}' is already registered; choose another suffix");
+            throw SuffixTaken.ByModel(modelName);
         var inputs = new JobInputs(request, datasets.FilePath(training.Id), validation is null ? null : datasets.FilePath(validation.Id));
         await executor.ValidateAsync(inputs, cancellationToken);
 
@@ -116,6 +116,9 @@ public sealed class JobManager(IJobStore store, DatasetStore datasets, IModelReg
             {
                 yield return e;
                 after = long.Parse(e.Id, System.Globalization.CultureInfo.InvariantCulture);
+                // The job's last event: its state may not read as ended yet (events are written
+                // first), and no later change would come to wake the wait below.
+                if (e.EventCase == JobEvent.EventOneofCase.StateChanged && StoredJob.IsTerminal(e.StateChanged)) yield break;
             }
             if (StoredJob.IsTerminal(job.Job.State)) yield break;
             await store.WaitForChangeAsync(tenant, request.Id, after, cancellationToken);

@@ -79,7 +79,9 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
             var inputs = new JobInputs(stored.Request, datasets.FilePath(stored.Job.TrainingDatasetId),
                 stored.Job.ValidationDatasetId.Length > 0 ? datasets.FilePath(stored.Job.ValidationDatasetId) : null);
             var resume = await store.LatestCheckpointAsync(claim.Tenant, claim.JobId, run.Token);
-            var jobRun = new JobRun(store, claim, inputs, resume, store.ArtifactDirectory(claim.Tenant, claim.JobId));
+            // A folder per claim: a worker that lost its claim can never overwrite the artifact another registered.
+            var artifacts = Directory.CreateDirectory(Path.Combine(store.ArtifactDirectory(claim.Tenant, claim.JobId), $"claim-{claim.Fence}")).FullName;
+            var jobRun = new JobRun(store, claim, inputs, resume, artifacts);
             if (resume is not null) await jobRun.MessageAsync($"resuming from the checkpoint of epoch {resume.Checkpoint.Epoch}", run.Token);
             var model = await executor.RunAsync(jobRun, run.Token);
             model.Name = ModelNames.For(stored.Job.BaseModel, stored.Job.Suffix);
@@ -138,13 +140,24 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
     private async Task HeartbeatAsync(JobClaim claim, CancellationTokenSource run)
     {
         var interval = options.Value.ClaimDuration / 3;
+        var sinceRenewed = Stopwatch.StartNew();
         try
         {
             while (!run.IsCancellationRequested)
             {
                 await Task.Delay(interval, run.Token);
-                if (!await store.RenewAsync(claim, options.Value.ClaimDuration, run.Token) || await IsCancelRequestedAsync(claim))
-                    await run.CancelAsync();
+                try
+                {
+                    if (!await store.RenewAsync(claim, options.Value.ClaimDuration, run.Token) || await IsCancelRequestedAsync(claim))
+                        await run.CancelAsync();
+                    sinceRenewed.Restart();
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    // A store out of reach for a moment costs nothing; once the claim may have run out, stop.
+                    logger.LogWarning("Fine-tune job {JobId}: could not renew its claim: {Reason}", claim.JobId, error.Message);
+                    if (sinceRenewed.Elapsed >= options.Value.ClaimDuration) await run.CancelAsync();
+                }
             }
         }
         catch (OperationCanceledException) { }
@@ -164,6 +177,12 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
 
     private async Task TryRequeueAsync(JobClaim claim, string reason)
     {
+        // A cancel asked for meanwhile ends the job here rather than sending it back to the queue.
+        if (await IsCancelRequestedAsync(claim))
+        {
+            await TryFinishAsync(claim, JobState.Cancelled, _ => { }, JobEvents.Message("cancelled"));
+            return;
+        }
         try
         {
             await store.UpdateAsync(claim.Tenant, claim.JobId, job => { job.Job.State = JobState.Queued; return true; },

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -17,7 +16,7 @@ namespace RagPlatform.FineTuning.Storage;
 /// </summary>
 public sealed class FileJobStore : IJobStore
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+    private static JsonFormatter Formatter => StoredJobJson.Formatter;
     private readonly string root;
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly Dictionary<(string Tenant, string Id), StoredJob> jobs = [];
@@ -43,6 +42,9 @@ public sealed class FileJobStore : IJobStore
             var key = job.Request.IdempotencyKey;
             if (key.Length > 0 && jobs.Values.FirstOrDefault(j => j.Tenant == job.Tenant && j.Request.IdempotencyKey == key) is { } existing)
                 return (existing.Clone(), false);
+            var modelName = SuffixTaken.ModelName(job);
+            if (jobs.Values.FirstOrDefault(j => j.Tenant == job.Tenant && !StoredJob.IsTerminal(j.Job.State) && SuffixTaken.ModelName(j) == modelName) is { } holder)
+                throw SuffixTaken.ByJob(modelName, holder.Job.Id);
             Directory.CreateDirectory(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "checkpoints"));
             WriteJob(job);
             jobs[(job.Tenant, job.Job.Id)] = job.Clone();
@@ -75,9 +77,9 @@ public sealed class FileJobStore : IJobStore
             if (claim is not null) CheckFence(current, claim);
             var next = current.Clone();
             if (!change(next)) return current.Clone();
-            AppendEvents(tenant, jobId, newEvents);
+            var stamped = AppendEvents(tenant, jobId, newEvents);
             WriteJob(next);
-            lock (jobs) jobs[(tenant, jobId)] = next;
+            Publish(tenant, jobId, stamped, next);
             if (next.Job.State == JobState.Queued && current.Job.State != JobState.Queued) Signal(ref queued);
             Notify(tenant, jobId);
             return next.Clone();
@@ -116,9 +118,9 @@ public sealed class FileJobStore : IJobStore
             claimed.Fence++;
             claimed.Job.State = JobState.Running;
             claimed.Job.StartedAt ??= Timestamp.FromDateTime(DateTime.UtcNow);
-            AppendEvents(claimed.Tenant, claimed.Job.Id, [JobEvents.StateChanged(JobState.Running)]);
+            var stamped = AppendEvents(claimed.Tenant, claimed.Job.Id, [JobEvents.StateChanged(JobState.Running)]);
             WriteJob(claimed);
-            lock (jobs) jobs[(claimed.Tenant, claimed.Job.Id)] = claimed;
+            Publish(claimed.Tenant, claimed.Job.Id, stamped, claimed);
             Notify(claimed.Tenant, claimed.Job.Id);
             return new JobClaim(claimed.Tenant, claimed.Job.Id, claimed.Fence, workerId);
         }
@@ -154,7 +156,7 @@ public sealed class FileJobStore : IJobStore
             AtomicFile.Write(Path.Combine(directory, name + ".bin"), checkpoint.State);
             // The description last: a checkpoint exists only once its state is complete on disk.
             AtomicFile.Write(Path.Combine(directory, name + ".json"), System.Text.Encoding.UTF8.GetBytes(Formatter.Format(checkpoint.Checkpoint)));
-            AppendEvents(claim.Tenant, claim.JobId, [new JobEvent { Checkpoint = checkpoint.Checkpoint }]);
+            Publish(claim.Tenant, claim.JobId, AppendEvents(claim.Tenant, claim.JobId, [new JobEvent { Checkpoint = checkpoint.Checkpoint }]), null);
             Notify(claim.Tenant, claim.JobId);
         }
         finally { gate.Release(); }
@@ -201,15 +203,16 @@ public sealed class FileJobStore : IJobStore
             return jobs.TryGetValue((tenant, jobId), out var job) ? job : throw new KeyNotFoundException($"job {jobId}");
     }
 
-    private void AppendEvents(string tenant, string jobId, IReadOnlyList<JobEvent> newEvents)
+    /// <summary>Appends events to the job's file (fsynced) and returns them with their ids; <see cref="Publish"/> shows them.</summary>
+    private List<JobEvent> AppendEvents(string tenant, string jobId, IReadOnlyList<JobEvent> newEvents)
     {
-        if (newEvents.Count == 0) return;
-        List<JobEvent> list;
-        lock (jobs) list = events.TryGetValue((tenant, jobId), out var existing) ? existing : events[(tenant, jobId)] = [];
+        if (newEvents.Count == 0) return [];
+        long count;
+        lock (jobs) count = events.TryGetValue((tenant, jobId), out var existing) ? existing.Count : 0;
         using var stream = new FileStream(Path.Combine(JobDirectory(tenant, jobId), "events.jsonl"), FileMode.Append, FileAccess.Write);
         using var writer = new StreamWriter(stream);
         var stamped = new List<JobEvent>(newEvents.Count);
-        long sequence = list.Count;
+        long sequence = count;
         foreach (var e in newEvents)
         {
             var copy = e.Clone();
@@ -221,42 +224,30 @@ public sealed class FileJobStore : IJobStore
         }
         writer.Flush();
         stream.Flush(flushToDisk: true);
-        lock (jobs) list.AddRange(stamped);
+        return stamped;
     }
 
-    private void WriteJob(StoredJob job)
+    /// <summary>
+    /// Shows new events and the job's new state to readers in one step, so no reader sees the job
+    /// ended without its last events, or its last events while it still reads as running.
+    /// </summary>
+    private void Publish(string tenant, string jobId, List<JobEvent> stamped, StoredJob? job)
     {
-        var node = new JsonObject
+        lock (jobs)
         {
-            ["tenant"] = job.Tenant,
-            ["fence"] = job.Fence,
-            ["cancelRequested"] = job.CancelRequested,
-            ["traceParent"] = job.TraceParent,
-            ["job"] = JsonNode.Parse(Formatter.Format(job.Job)),
-            ["request"] = JsonNode.Parse(Formatter.Format(job.Request)),
-        };
-        AtomicFile.Write(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "job.json"), System.Text.Encoding.UTF8.GetBytes(node.ToJsonString()));
+            (events.TryGetValue((tenant, jobId), out var list) ? list : events[(tenant, jobId)] = []).AddRange(stamped);
+            if (job is not null) jobs[(tenant, jobId)] = job;
+        }
     }
 
-    private static StoredJob ReadJob(string path)
-    {
-        var node = JsonNode.Parse(File.ReadAllText(path))!;
-        return new StoredJob
-        {
-            Tenant = (string)node["tenant"]!,
-            Fence = (long)node["fence"]!,
-            CancelRequested = (bool)node["cancelRequested"]!,
-            TraceParent = (string?)node["traceParent"],
-            Job = Job.Parser.ParseJson(node["job"]!.ToJsonString()),
-            Request = CreateJobRequest.Parser.ParseJson(node["request"]!.ToJsonString()),
-        };
-    }
+    private void WriteJob(StoredJob job) =>
+        AtomicFile.Write(Path.Combine(JobDirectory(job.Tenant, job.Job.Id), "job.json"), System.Text.Encoding.UTF8.GetBytes(StoredJobJson.Write(job)));
 
     private void Load()
     {
         foreach (var path in Directory.EnumerateFiles(root, "job.json", SearchOption.AllDirectories))
         {
-            var job = ReadJob(path);
+            var job = StoredJobJson.Read(File.ReadAllText(path));
             var key = (job.Tenant, job.Job.Id);
             jobs[key] = job;
             var eventsFile = Path.Combine(Path.GetDirectoryName(path)!, "events.jsonl");
@@ -269,10 +260,10 @@ public sealed class FileJobStore : IJobStore
             var requeued = job.Clone();
             requeued.Job.State = requeued.CancelRequested ? JobState.Cancelled : JobState.Queued;
             if (requeued.CancelRequested) requeued.Job.FinishedAt = Timestamp.FromDateTime(DateTime.UtcNow);
-            AppendEvents(job.Tenant, job.Job.Id, [JobEvents.Message("the service restarted; the job resumes from its last checkpoint"),
+            var stamped = AppendEvents(job.Tenant, job.Job.Id, [JobEvents.Message("the service restarted; the job resumes from its last checkpoint"),
                 JobEvents.StateChanged(requeued.Job.State)]);
             WriteJob(requeued);
-            jobs[(job.Tenant, job.Job.Id)] = requeued;
+            Publish(job.Tenant, job.Job.Id, stamped, requeued);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using RagPlatform.Contracts.Common.V1;
@@ -42,32 +41,9 @@ public sealed class FineTuningJobTests : IAsyncLifetime
         try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Topics whose queries and passages share words; with enough of them training has work to do.</summary>
-    private static string Pairs(int topics, int queriesPerTopic = 2)
-    {
-        var lines = new StringBuilder();
-        for (int t = 0; t < topics; t++)
-            for (int q = 0; q < queriesPerTopic; q++)
-            {
-                var pair = new Dictionary<string, object>
-                {
-                    ["query"] = $"question {q} about subject{t} and its property{(t * 7 + q) % 13}",
-                    ["positive"] = $"Subject{t} is described here: its property{(t * 7) % 13} and kind{t % 5}.",
-                    ["negatives"] = new[] { $"Subject{(t + 1) % topics} is described here: its property{((t + 1) * 7) % 13}." },
-                };
-                lines.AppendLine(System.Text.Json.JsonSerializer.Serialize(pair));
-            }
-        return lines.ToString();
-    }
+    private static string Pairs(int topics, int queriesPerTopic = 2) => FineTuningData.Pairs(topics, queriesPerTopic);
 
-    private async Task<Dataset> UploadAsync(string content, DatasetKind kind = DatasetKind.RetrievalPairs)
-    {
-        using var call = client.UploadDataset();
-        await call.RequestStream.WriteAsync(new UploadDatasetRequest { Header = new DatasetHeader { DisplayName = "pairs", Kind = kind } });
-        await call.RequestStream.WriteAsync(new UploadDatasetRequest { Chunk = ByteString.CopyFromUtf8(content) });
-        await call.RequestStream.CompleteAsync();
-        return await call;
-    }
+    private Task<Dataset> UploadAsync(string content, DatasetKind kind = DatasetKind.RetrievalPairs) => FineTuningData.UploadAsync(client, content, kind);
 
     private async Task<List<JobEvent>> WatchAsync(string jobId, string after = "", Func<JobEvent, bool>? stopWhen = null)
     {
@@ -299,7 +275,7 @@ public sealed class FineTuningJobTests : IAsyncLifetime
         await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => client.CancelJobAsync(new CancelJobRequest { Id = job.Id }).ResponseAsync);
     }
 
-    [Fact(Skip = "Intermittent: about one run in five, cancelling the running job leaves WatchJob without a terminal event for minutes; under investigation")]
+    [Fact]
     public async Task A_queued_job_is_cancelled_at_once()
     {
         var dataset = await UploadAsync(Pairs(30));
@@ -316,6 +292,28 @@ public sealed class FineTuningJobTests : IAsyncLifetime
         await client.CancelJobAsync(new CancelJobRequest { Id = running.Id });
         Assert.Equal(JobState.Cancelled, States(await WatchAsync(running.Id)).Last());
         Assert.Equal(JobState.Cancelled, States(await WatchAsync(waiting.Id)).Last());
+    }
+
+    [Fact]
+    public async Task A_suffix_held_by_a_live_job_is_refused_at_create_and_free_again_once_that_job_is_cancelled()
+    {
+        var dataset = await UploadAsync(Pairs(30));
+        CreateJobRequest Request() => new()
+        {
+            BaseModel = Base, TrainingDatasetId = dataset.Id, Suffix = "twice",
+            Hyperparameters = new Hyperparameters { Epochs = 1000, Patience = 100, BatchSize = 4 },
+        };
+        var first = await client.CreateJobAsync(Request());
+        var error = await RpcAssert.FailsAsync(StatusCode.AlreadyExists, () => client.CreateJobAsync(Request()).ResponseAsync);
+        Assert.StartsWith("suffix:", error.Status.Detail);
+        Assert.Contains(first.Id, error.Status.Detail);
+        Assert.Single((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
+
+        await client.CancelJobAsync(new CancelJobRequest { Id = first.Id });
+        Assert.Equal(JobState.Cancelled, States(await WatchAsync(first.Id)).Last());
+        var second = await client.CreateJobAsync(Request());
+        await client.CancelJobAsync(new CancelJobRequest { Id = second.Id });
+        Assert.Equal(JobState.Cancelled, States(await WatchAsync(second.Id)).Last());
     }
 
     [Fact]
