@@ -38,13 +38,15 @@ public sealed class AskPipeline(
         Activity.Current?.SetTag("ragplatform.strategy", decision.Strategy.ToString());
         Activity.Current?.SetTag("ragplatform.strategy.reason", decision.Reason);
         clock ??= new StageClock();
-        var (route, retrieved) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken, embedded);
+        var (route, retrieved, queries) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken, embedded);
         var chunks = PassageBudget.Pack(retrieved, c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text), PassageTokenBudget(request.GenerationModel));
         route.Strategy = decision.Strategy;
         route.Reason = decision.Reason;
         route.GenerationModel = request.GenerationModel;
         var generate = new GenerateRequest { Question = request.Question, Model = request.GenerationModel };
         generate.Passages.Add(chunks.Select(ToPassage));
+        generate.QueryEmbeddings.Add(queries.Where(q => q.Value.Dense.Length > 0).Select(q =>
+            new QueryEmbedding { Model = q.Key, EmbeddingSpace = q.Value.EmbeddingSpace, Dense = { q.Value.Dense } }));
         return new Prepared(request, route, chunks, clock, generate);
     }
 
@@ -53,14 +55,14 @@ public sealed class AskPipeline(
     {
         Require.That(request.Retrieval is null || request.Retrieval.TopK <= 1000, "retrieval.top_k", "must be at most 1000");
         var clock = new StageClock();
-        var (route, chunks) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken);
+        var (route, chunks, _) = await RouteAndRetrieveAsync(request.Question, request.Sources, request.AccessTags, request.Retrieval, clock, cancellationToken);
         var response = new RetrieveResponse { Route = route };
         response.Passages.Add(chunks.Select((c, i) => ToCitation(i + 1, c, null)));
         response.Timings.Add(clock.Timings);
         return response;
     }
 
-    private async Task<(Route Route, List<RetrievedChunk> Chunks)> RouteAndRetrieveAsync(string question,
+    private async Task<(Route Route, List<RetrievedChunk> Chunks, IReadOnlyDictionary<string, QueryVectors> Queries)> RouteAndRetrieveAsync(string question,
         IReadOnlyList<string> requestedSources, IReadOnlyList<string> accessTags, RetrievalOptions? retrieval, StageClock clock,
         CancellationToken cancellationToken, EmbedResponse? embedded = null)
     {
@@ -75,7 +77,7 @@ public sealed class AskPipeline(
             };
         var plan = await router.RouteAsync(question, requestedSources, accessTags, retrieval, clock, cancellationToken, known);
         var chunks = await retriever.RetrieveAsync(plan, retrieval, clock, cancellationToken);
-        return (plan.Route, chunks);
+        return (plan.Route, chunks, plan.Queries);
     }
 
     /// <summary>Estimated tokens of passages the answering model is given: its own budget if configured, else the default.</summary>
@@ -213,6 +215,7 @@ public sealed class AskPipeline(
             Text = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text),
             Score = chunk.Score,
             Source = chunk.Source,
+            SentenceVectors = SentenceVectorPayload.Read(chunk.Payload),
         };
         passage.Sentences.Add(ChunkPayload.GetSentences(chunk.Payload)
             .Select(s => new Contracts.Generation.V1.Span { Start = (uint)s.Start, End = (uint)s.End }));
