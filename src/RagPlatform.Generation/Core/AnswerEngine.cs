@@ -88,5 +88,8 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options, ModelCatal
             Require.That(span.Start < span.End && span.End <= passage.Text.Length, $"{field}.sentences[{s}]",
                 $"[{span.Start}, {span.End}) is not a range within the passage's {passage.Text.Length} characters");
         }
+        if (passage.SentenceVectors is { } vectors)
+            Require.That(vectors.Values.Length == (long)passage.Sentences.Count * vectors.Dimension * sizeof(ushort), $"{field}.sentence_vectors.values",
+                $"holds {vectors.Values.Length} bytes; {passage.Sentences.Count} sentences of {vectors.Dimension} half floats need {(long)passage.Sentences.Count * vectors.Dimension * sizeof(ushort)}");
     }
 }

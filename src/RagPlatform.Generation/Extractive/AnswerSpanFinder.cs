@@ -69,7 +69,7 @@ internal static partial class AnswerSpanFinder
     [GeneratedRegex(@"\b(how (many|much|long|old|far|large|big|tall|high|often|fast)|what (percentage|percent|proportion|number|amount))\b")]
     private static partial Regex HowMuch();
 
-    [GeneratedRegex(@"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{3,4}|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{3,4}|\d{1,2}(?:st|nd|rd|th)\s+century|(?<![\d,.])\d{3,4}s?(?![,.]?\d))\b")]
+    [GeneratedRegex(@"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{3,4}|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{3,4}|\d{1,2}(?:st|nd|rd|th)\s+century|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|(?<![\d,.])\d{3,4}s?(?![,.]?\d))\b")]
     private static partial Regex DatePattern();
 
     [GeneratedRegex(@"(?:\$|£|€)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent|million|billion|trillion|thousand|hundred))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million))*\b")]

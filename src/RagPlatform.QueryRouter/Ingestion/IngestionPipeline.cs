@@ -157,7 +157,8 @@ public sealed class IngestionPipeline(
         var points = new List<Point>(chunks.Count);
         int truncated = 0;
         // Sentence vectors are embedded alongside the chunks, so answering never embeds a sentence.
-        var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model, document.Text, chunks, options.Value.EmbedBatchSize, cancellationToken);
+        var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
+            [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))], options.Value.EmbedBatchSize, cancellationToken);
         foreach (var batch in chunks.Chunk(options.Value.EmbedBatchSize))
         {
             var embed = new EmbedRequest
