@@ -9,7 +9,7 @@ public sealed class GenerationOptions
 
     /// <summary>The chat model used when a request names none.</summary>
     [Required]
-    public string DefaultModel { get; set; } = Extractive.ExtractiveAnswerer.ModelName;
+    public string DefaultModel { get; set; } = RagPlatform.Generation.Extractive.ExtractiveAnswerer.ModelName;
 
     [Range(1, 1_000_000)]
     public int MaxQuestionCharacters { get; set; } = 4_096;
@@ -31,4 +31,7 @@ public sealed class GenerationOptions
     /// <summary>Local GGUF models: longest wait for a starting llama-server to load its model.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LocalModelStartTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The extractive answerer's weights and shape (Generation:Extractive).</summary>
+    public RagPlatform.Generation.Extractive.ExtractiveSettings Extractive { get; set; } = new();
 }

@@ -37,23 +37,26 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options, ModelCatal
         var model = await catalog.GetAsync(string.IsNullOrEmpty(request.Model) ? limits.DefaultModel : request.Model, cancellationToken);
 
         var response = model.IsExtractive
-            ? AnswerExtractively(request, model)
+            ? AnswerExtractively(request, model, limits.Extractive)
             : await generative.AnswerAsync(request, model, onDelta, cancellationToken);
         GenerationTelemetry.Answers.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model.Name));
         return response;
     }
 
-    private static GenerateResponse AnswerExtractively(GenerateRequest request, ChatModel model)
+    private static GenerateResponse AnswerExtractively(GenerateRequest request, ChatModel model, ExtractiveSettings settings)
     {
         using var activity = GenerationTelemetry.Source.StartActivity("chat " + model.Name);
         activity?.SetTag("gen_ai.operation.name", "chat");
         activity?.SetTag("gen_ai.request.model", model.Name);
         activity?.SetTag("ragplatform.generation.passages", request.Passages.Count);
 
+        // Sentence vectors came from ingest and the question's vectors from retrieval: nothing is embedded here.
         var passages = request.Passages
-            .Select(p => new AnswerPassage(p.Text, p.Sentences.Select(s => new TextSpan((int)s.Start, (int)s.End)).ToList(), p.Score))
+            .Select((p, i) => new AnswerPassage(p.Text, p.Sentences.Select(s => new TextSpan((int)s.Start, (int)s.End)).ToList(), p.Score,
+                SentenceSimilarity.Of(p, request.QueryEmbeddings, $"passages[{i}]")))
             .ToList();
-        var answer = ExtractiveAnswerer.Answer(request.Question, passages);
+        activity?.SetTag("ragplatform.generation.sentence_vectors", passages.Count(p => p.Similarities is not null));
+        var answer = ExtractiveAnswerer.Answer(request.Question, passages, settings);
         var response = new GenerateResponse
         {
             Answer = answer.Text,
@@ -85,5 +88,8 @@ public sealed class AnswerEngine(IOptions<GenerationOptions> options, ModelCatal
             Require.That(span.Start < span.End && span.End <= passage.Text.Length, $"{field}.sentences[{s}]",
                 $"[{span.Start}, {span.End}) is not a range within the passage's {passage.Text.Length} characters");
         }
+        if (passage.SentenceVectors is { } vectors)
+            Require.That(vectors.Values.Length == (long)passage.Sentences.Count * vectors.Dimension * sizeof(ushort), $"{field}.sentence_vectors.values",
+                $"holds {vectors.Values.Length} bytes; {passage.Sentences.Count} sentences of {vectors.Dimension} half floats need {(long)passage.Sentences.Count * vectors.Dimension * sizeof(ushort)}");
     }
 }

@@ -55,6 +55,9 @@ public sealed class AskPipeline(
         route.GenerationModel = model;
         var generate = new GenerateRequest { Question = request.Question, Model = model };
         generate.Passages.Add(chunks.Select(ToPassage));
+        var queries = plan?.Queries ?? new Dictionary<string, QueryVectors>();
+        generate.QueryEmbeddings.Add(queries.Where(q => q.Value.Dense.Length > 0).Select(q =>
+            new QueryEmbedding { Model = q.Key, EmbeddingSpace = q.Value.EmbeddingSpace, Dense = { q.Value.Dense } }));
         return new Prepared(request, route, chunks, clock, generate);
     }
 
@@ -245,6 +248,7 @@ public sealed class AskPipeline(
             Text = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text),
             Score = chunk.Score,
             Source = chunk.Source,
+            SentenceVectors = SentenceVectorPayload.Read(chunk.Payload),
         };
         passage.Sentences.Add(ChunkPayload.GetSentences(chunk.Payload)
             .Select(s => new Contracts.Generation.V1.Span { Start = (uint)s.Start, End = (uint)s.End }));

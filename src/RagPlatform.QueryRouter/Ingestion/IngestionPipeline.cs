@@ -183,6 +183,9 @@ public sealed class IngestionPipeline(
     {
         var points = new List<Point>(chunks.Count);
         int truncated = 0;
+        // Sentence vectors are embedded alongside the chunks, so answering never embeds a sentence.
+        var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
+            [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))], options.Value.EmbedBatchSize, cancellationToken);
         foreach (var batch in chunks.Chunk(options.Value.EmbedBatchSize))
         {
             var embed = new EmbedRequest
@@ -207,6 +210,9 @@ public sealed class IngestionPipeline(
                 });
             }
         }
+        var perChunk = await sentenceVectors;
+        for (int i = 0; i < points.Count; i++)
+            if (perChunk[i] is { } vectorsOfSentences) points[i].Payload.Fields[SentenceVectorPayload.Key] = vectorsOfSentences;
         if (truncated > 0 && options.Value.ChunkWords > 0)
             logger.LogWarning("{Truncated} chunks of a document in {Source} exceeded the model's input and were truncated", truncated, source);
         return points;

@@ -4,6 +4,7 @@ using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Contracts.Vectors.V1;
 using RagPlatform.QueryRouter.Ingestion;
+using RagPlatform.Text;
 using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.ServiceDefaults.Tenancy;
 
@@ -150,7 +151,12 @@ public sealed class SourceReindexer(
             SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
         };
         embed.Texts.Add(chunks.Select(c => ChunkPayload.GetString(c.Payload, ChunkPayload.Text)));
+        // The sentence vectors move to the new space with their chunk, or answering would fall back to words alone.
+        var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
+            [.. chunks.Select(c => (ChunkPayload.GetString(c.Payload, ChunkPayload.Text), (IReadOnlyList<TextSpan>)ChunkPayload.GetSentences(c.Payload)))],
+            options.Value.EmbedBatchSize, cancellationToken);
         var response = await embedding.EmbedAsync(embed, cancellationToken: cancellationToken);
+        var perChunk = await sentenceVectors;
         var upsert = new UpsertRequest { Collection = collection };
         for (int i = 0; i < chunks.Count; i++)
         {
@@ -163,6 +169,7 @@ public sealed class SourceReindexer(
                 DocumentLength = vectorsOf.SparseLength,
                 Payload = chunks[i].Payload,
             });
+            if (perChunk[i] is { } vectorsOfSentences) upsert.Points[i].Payload.Fields[SentenceVectorPayload.Key] = vectorsOfSentences;
         }
         await vectors.UpsertAsync(upsert, cancellationToken: cancellationToken);
     }

@@ -32,7 +32,8 @@ public sealed class GenerationServiceTests : IAsyncLifetime
     public async Task Answers_extractively_citing_the_passage_and_span()
     {
         var response = await client.GenerateAsync(Request());
-        Assert.Equal("It has been kept in the British Museum since 1802. [2]", response.Answer);
+        // A "where" question is answered with the place, its sentence cited as support.
+        Assert.Equal("British Museum [2]", response.Answer);
         Assert.Equal(AnswerKind.Extractive, response.Kind);
         Assert.Equal(FinishReason.Stop, response.FinishReason);
         var citation = Assert.Single(response.Citations);
@@ -67,6 +68,9 @@ public sealed class GenerationServiceTests : IAsyncLifetime
         request = Request();
         request.Passages[1].Sentences.Add(new Span { Start = 70, End = 500 });
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.GenerateAsync(request).ResponseAsync, "passages[1].sentences[2]");
+        request = Request();
+        request.Passages[1].SentenceVectors = new SentenceVectors { Model = "m", EmbeddingSpace = "s", Dimension = 4, Values = Google.Protobuf.ByteString.CopyFrom(new byte[10]) };
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.GenerateAsync(request).ResponseAsync, "passages[1].sentence_vectors.values");
         Assert.Equal("extractive", Assert.Single((await client.ListModelsAsync(new ListModelsRequest())).Models).Name);
     }
 }

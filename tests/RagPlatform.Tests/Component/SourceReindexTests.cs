@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Contracts.Vectors.V1;
+using RagPlatform.QueryRouter.Ingestion;
 using RagPlatform.Tests.Infrastructure;
 
 namespace RagPlatform.Tests.Component;
@@ -76,6 +77,10 @@ public sealed class SourceReindexTests : IClassFixture<UseLiteWeights>, IAsyncLi
         var collection = await vectors.GetCollectionAsync(new GetCollectionRequest { Name = reindexed.Collection });
         Assert.Equal(reindexed.EmbeddingSpace, collection.EmbeddingSpace);
         Assert.Equal(512u, collection.Dense.Dimension);
+        // Sentence vectors moved to the new space with their chunks.
+        var moved = await vectors.ScrollAsync(new ScrollRequest { Collection = reindexed.Collection, Limit = 1000, WithPayload = true });
+        Assert.Equal(200, moved.Points.Count);
+        Assert.All(moved.Points, p => Assert.Equal(reindexed.EmbeddingSpace, SentenceVectorPayload.Read(p.Payload)?.EmbeddingSpace));
 
         var after = await FindNeedleAsync();
         Assert.Equal("book-7", after.Passages[0].DocumentId);

@@ -36,8 +36,8 @@ internal static class ChatModelRegistration
 
         var artifact = Path.Combine(store.ArtifactDirectory(tenant, jobId), "model.gguf");
         File.Copy(gguf, artifact);
-        var registry = new FileModelRegistry(store, Options.Create(new FineTuningOptions { DataDirectory = fineTuningDirectory }),
-            new HostingEnvironment { ContentRootPath = fineTuningDirectory });
+        var registry = new FileModelRegistry(store, new RegistryFolder(Options.Create(new FineTuningOptions { DataDirectory = fineTuningDirectory }),
+            new HostingEnvironment { ContentRootPath = fineTuningDirectory }));
         var model = await registry.RegisterAsync(claim!, new Model
         {
             Name = name, Kind = ModelKind.Chat, BaseModel = baseModel, FineTuned = true, Backend = "llama-server",
