@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.FineTuning.V1;
@@ -7,37 +8,46 @@ using RagPlatform.FineTuning;
 using RagPlatform.FineTuning.Jobs;
 using RagPlatform.FineTuning.Registry;
 using RagPlatform.FineTuning.Storage;
+using RagPlatform.FineTuning.Storage.Redis;
+using StackExchange.Redis;
 
 namespace RagPlatform.Tests.Infrastructure;
 
 /// <summary>
-/// Registers a fine-tuned chat model the way a finished job does, in a FineTuning data folder whose
-/// service is not running: a job in the file job store, claimed (a real fencing token), its GGUF put
-/// in the job's artifact folder, registered through the file registry under that claim, then
-/// marked succeeded. The shape is the one the llama-finetune executor registers.
+/// Registers a fine-tuned chat model the way a finished job does, while the FineTuning service is not
+/// running: a job in the job store the service will read (its files, or Redis when it is given one),
+/// claimed (a real fencing token), its GGUF put in the job's artifact folder, registered under that
+/// claim, then marked succeeded. The shape is the one the llama-finetune executor registers.
 /// </summary>
 internal static class ChatModelRegistration
 {
     public static async Task<Model> RegisterGgufAsync(string fineTuningDirectory, string tenant, string baseModel, string suffix,
-        string gguf, DateTime createdAt)
+        string gguf, DateTime createdAt, string? redisConnection = null)
     {
-        var store = new FileJobStore(Path.Combine(fineTuningDirectory, "jobs"));
+        var options = Options.Create(new FineTuningOptions { DataDirectory = fineTuningDirectory });
+        var environment = new HostingEnvironment { ContentRootPath = fineTuningDirectory };
+        await using var redis = redisConnection is null ? null : await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        IJobStore store = redis is null ? new FileJobStore(Path.Combine(fineTuningDirectory, "jobs"))
+            : new RedisJobStore(redis, new RedisJobSignals(redis, NullLogger<RedisJobSignals>.Instance), options, environment);
+        IModelRegistry registry = redis is null ? new FileModelRegistry(store, new RegistryFolder(options, environment))
+            : new RedisModelRegistry(redis, new RegistryFolder(options, environment));
         var name = ModelNames.For(baseModel, suffix);
         var jobId = "ftjob-" + Guid.NewGuid().ToString("N")[..12];
         var job = new Job
         {
-            Id = jobId, BaseModel = baseModel, Suffix = suffix, State = JobState.Queued,
+            Id = jobId, BaseModel = baseModel, Suffix = suffix, State = JobState.Validating,
             CreatedAt = Timestamp.FromDateTime(createdAt.AddMinutes(-1)),
         };
         await store.CreateAsync(new StoredJob { Tenant = tenant, Job = job, Request = new CreateJobRequest { BaseModel = baseModel, Suffix = suffix } },
             CancellationToken.None);
+        // Queued the way JobManager queues a job (the Redis store puts it on its stream then).
+        await store.UpdateAsync(tenant, jobId, j => { j.Job.State = JobState.Queued; return true; }, [JobEvents.StateChanged(JobState.Queued)], null,
+            CancellationToken.None);
         var claim = await store.ClaimNextAsync("test-registrar", TimeSpan.FromMinutes(5), CancellationToken.None);
         Assert.Equal(jobId, claim?.JobId);
 
-        var artifact = Path.Combine(store.ArtifactDirectory(tenant, jobId), "model.gguf");
+        var artifact = Path.Combine(Directory.CreateDirectory(store.ArtifactDirectory(tenant, jobId)).FullName, "model.gguf");
         File.Copy(gguf, artifact);
-        var registry = new FileModelRegistry(store, new RegistryFolder(Options.Create(new FineTuningOptions { DataDirectory = fineTuningDirectory }),
-            new HostingEnvironment { ContentRootPath = fineTuningDirectory }));
         var model = await registry.RegisterAsync(claim!, new Model
         {
             Name = name, Kind = ModelKind.Chat, BaseModel = baseModel, FineTuned = true, Backend = "llama-server",

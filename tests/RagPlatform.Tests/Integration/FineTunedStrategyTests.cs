@@ -36,8 +36,8 @@ public sealed class FineTunedStrategyTests : IAsyncLifetime
 
     private static DateTime Deadline => DateTime.UtcNow.AddSeconds(120);
 
-    private Task<Model> RegisterAsync(string suffix, DateTime createdAt, string tenant = Tenant) =>
-        ChatModelRegistration.RegisterGgufAsync(FineTuningDirectory, tenant, Base, suffix, LlamaBuild.Locate().ModelPath, createdAt);
+    private Task<Model> RegisterAsync(string suffix, DateTime createdAt, string tenant = Tenant, string? redis = null) =>
+        ChatModelRegistration.RegisterGgufAsync(FineTuningDirectory, tenant, Base, suffix, LlamaBuild.Locate().ModelPath, createdAt, redis);
 
     /// <summary>The platform with the base model configured as a local GGUF; its data in this test's folder, so a restart keeps it.</summary>
     private async Task<ServiceHost> StartAsync(string? redis = null)
@@ -180,7 +180,8 @@ public sealed class FineTunedStrategyTests : IAsyncLifetime
     public async Task A_cached_answer_is_kept_to_its_strategy_and_to_the_registration_of_its_model()
     {
         await using var redis = await RedisServer.StartAsync(Path.Combine(root, "redis"));
-        var first = await RegisterAsync("style", DateTime.UtcNow.AddHours(-2));
+        // With Redis configured, FineTuning keeps its jobs and registry there.
+        var first = await RegisterAsync("style", DateTime.UtcNow.AddHours(-2), redis: redis.ConnectionString);
         var tenant = ServiceHost.Tenant(Tenant);
         const string question = "Who decoded the waggle dance?";
 
@@ -199,7 +200,7 @@ public sealed class FineTunedStrategyTests : IAsyncLifetime
         owned.Remove(host);
 
         // A fresher model is registered (the answers cached in Redis outlive the restart).
-        var second = await RegisterAsync("style2", DateTime.UtcNow.AddMinutes(-1));
+        var second = await RegisterAsync("style2", DateTime.UtcNow.AddMinutes(-1), redis: redis.ConnectionString);
         host = await StartAsync(redis.ConnectionString);
         router = new QueryRouterService.QueryRouterServiceClient(host.Channel);
         var fresh = await router.AskAsync(Ask(question, Strategy.Hybrid), tenant, Deadline);

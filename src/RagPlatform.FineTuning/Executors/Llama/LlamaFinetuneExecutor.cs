@@ -78,7 +78,10 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         var validationText = TrainingText.Join(validation);
         AtomicFile.Write(validationFile, System.Text.Encoding.UTF8.GetBytes(validationText + validationText)); // see PerplexityAsync
 
-        var state = Resume(run, directory);
+        // Each claim has its own folder; a checkpoint names its GGUF relative to the job's folder, so a
+        // later claim (after a restart or a takeover) finds the epoch an earlier one wrote.
+        var jobFolder = Path.GetDirectoryName(Path.GetFullPath(directory))!;
+        var state = Resume(run, jobFolder);
         if (state is null && run.ResumeFrom is not null)
             await run.MessageAsync("the checkpoint's GGUF is gone and llama-finetune cannot resume without it: training starts again from the base model", cancellationToken);
         if (state is null)
@@ -92,22 +95,22 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         while (state.Epoch < epochs)
         {
             uint epoch = state.Epoch + 1;
-            var current = state.ModelFile.Length > 0 ? Path.Combine(directory, state.ModelFile) : ArtifactOf(settings);
-            var output = $"epoch-{epoch}.gguf";
-            var (steps, lastLoss) = await TrainEpochAsync(run, current, trainFile, Path.Combine(directory, output), settings,
+            var current = state.ModelFile.Length > 0 ? Path.Combine(jobFolder, state.ModelFile) : ArtifactOf(settings);
+            var output = Path.GetRelativePath(jobFolder, Path.Combine(directory, $"epoch-{epoch}.gguf"));
+            var (steps, lastLoss) = await TrainEpochAsync(run, current, trainFile, Path.Combine(jobFolder, output), settings,
                 learningRate, epoch, state.Step, cancellationToken);
             var loss = lastLoss ?? state.TrainLoss;
-            var perplexity = await PerplexityAsync(Path.Combine(directory, output), validationFile, settings, cancellationToken);
+            var perplexity = await PerplexityAsync(Path.Combine(jobFolder, output), validationFile, settings, cancellationToken);
             var figures = new Dictionary<string, double> { ["validation_perplexity"] = perplexity };
             await run.ReportAsync(state.Step + steps, epoch, loss, figures, cancellationToken);
             if (loss is { } l) figures["train_loss"] = l;
             var previous = state.ModelFile;
             state = new LlamaCheckpoint(epoch, state.Step + steps, output, state.PerplexityBefore, perplexity, loss);
             await run.SaveCheckpointAsync(epoch, state.Step, figures, state.Serialize(), cancellationToken);
-            if (previous.Length > 0) File.Delete(Path.Combine(directory, previous)); // only the latest epoch is resumed from
+            if (previous.Length > 0) File.Delete(Path.Combine(jobFolder, previous)); // only the latest epoch is resumed from
         }
 
-        var published = await PublishAsync(run, Path.Combine(directory, state.ModelFile), cancellationToken);
+        var published = await PublishAsync(run, Path.Combine(jobFolder, state.ModelFile), cancellationToken);
         var model = new Model { Kind = ModelKind.Chat, Backend = Backend, Artifact = published, MaxTokens = (uint)settings.ContextSize };
         model.Metrics["validation_perplexity_before"] = state.PerplexityBefore;
         model.Metrics["validation_perplexity_after"] = state.Perplexity;
@@ -117,11 +120,11 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
     }
 
     /// <summary>The checkpoint to go on from, or null to start over (none yet, or its GGUF is gone).</summary>
-    private static LlamaCheckpoint? Resume(JobRun run, string directory)
+    private static LlamaCheckpoint? Resume(JobRun run, string jobFolder)
     {
         if (run.ResumeFrom is not { } checkpoint) return null;
         var state = LlamaCheckpoint.Deserialize(checkpoint.State);
-        return state is not null && File.Exists(Path.Combine(directory, state.ModelFile)) ? state : null;
+        return state is not null && File.Exists(Path.Combine(jobFolder, state.ModelFile)) ? state : null;
     }
 
     /// <summary>One epoch: llama-finetune from <paramref name="from"/> into <paramref name="to"/>, its progress reported as it trains.</summary>
