@@ -15,6 +15,38 @@ public static class AnswerPrinter
             return;
         }
         AnsiConsole.WriteLine(response.Answer);
+        PrintDetails(response);
+    }
+
+    /// <summary>
+    /// An answer as it is written: the text as its pieces arrive (to <paramref name="text"/>, the
+    /// console's by default), then the rest once the summary comes. Returns the summary; a stream that
+    /// ends without one is an error.
+    /// </summary>
+    public static async Task<AskResponse> StreamAsync(IAsyncEnumerable<AskStreamEvent> events, CancellationToken cancellationToken,
+        TextWriter? text = null)
+    {
+        text ??= Console.Out;
+        await foreach (var update in events.WithCancellation(cancellationToken))
+        {
+            switch (update.EventCase)
+            {
+                case AskStreamEvent.EventOneofCase.AnswerDelta:
+                    text.Write(update.AnswerDelta);
+                    text.Flush();
+                    break;
+                case AskStreamEvent.EventOneofCase.Summary:
+                    text.WriteLine();
+                    PrintDetails(update.Summary);
+                    return update.Summary;
+            }
+        }
+        throw new InvalidOperationException("the answer stream ended without its summary");
+    }
+
+    /// <summary>Everything but the answer's text.</summary>
+    private static void PrintDetails(AskResponse response)
+    {
         if (response.Extractive)
             AnsiConsole.MarkupLine("[grey](extractive answer: sentences quoted from the sources, not written by a model)[/]");
         AnsiConsole.WriteLine();

@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Grpc.Core;
 using RagPlatform.Cli.Client;
 using RagPlatform.Contracts.Query.V1;
 
 namespace RagPlatform.Cli.Commands;
 
-/// <summary>rag ask "question": the answer, its citations, the route taken and the timings.</summary>
+/// <summary>
+/// rag ask "question": the answer streamed as it is written, then its citations, the route taken and
+/// the timings (with --json, the whole response as one document).
+/// </summary>
 public static class AskCommand
 {
     public static Command Create()
@@ -41,8 +45,13 @@ public static class AskCommand
                 LatencyBudget = parse.GetValue(budget) is int ms ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(ms)) : null,
             };
             request.Sources.Add(parse.GetValue(source) ?? []);
-            var response = await target.Router.AskAsync(request, target.Headers, cancellationToken: cancellationToken);
-            AnswerPrinter.Print(response, parse.GetValue(json));
+            if (parse.GetValue(json))
+            {
+                AnswerPrinter.Print(await target.Router.AskAsync(request, target.Headers, cancellationToken: cancellationToken), json: true);
+                return 0;
+            }
+            using var call = target.Router.AskStream(request, target.Headers, cancellationToken: cancellationToken);
+            await AnswerPrinter.StreamAsync(call.ResponseStream.ReadAllAsync(cancellationToken), cancellationToken);
             return 0;
         });
         return command;

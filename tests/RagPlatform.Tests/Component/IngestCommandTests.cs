@@ -1,11 +1,15 @@
 using System.Text;
+using Grpc.Core;
 using RagPlatform.Cli.Client;
 using RagPlatform.Contracts.Query.V1;
 using RagPlatform.Tests.Infrastructure;
 
 namespace RagPlatform.Tests.Component;
 
-/// <summary>rag ingest against a running platform: a folder of mixed formats, other files reported, not sent.</summary>
+/// <summary>
+/// rag ingest and rag ask against a running platform: a folder of mixed formats, other files
+/// reported, not sent; the answer streamed as it is written.
+/// </summary>
 public sealed class IngestCommandTests : IAsyncLifetime
 {
     private ServiceHost host = null!;
@@ -51,5 +55,18 @@ public sealed class IngestCommandTests : IAsyncLifetime
 
         File.WriteAllBytes(Path.Combine(folder, "broken.pdf"), "%PDF-1.7 garbage"u8.ToArray());
         Assert.Equal(1, await Cli.Program.Main(args));
+    }
+
+    [Fact]
+    public async Task Ask_streams_the_answer_as_it_is_written_then_its_summary()
+    {
+        Assert.Equal(0, await Cli.Program.Main(["ingest", folder, "--endpoint", host.Address.ToString(), "--tenant", "cli-ask", "--source", "handbook"]));
+        var router = new QueryRouterService.QueryRouterServiceClient(host.Channel);
+        using var call = router.AskStream(new AskRequest { Question = "When is the meeting?", Sources = { "handbook" } }, ServiceHost.Tenant("cli-ask"));
+        var written = new StringWriter();
+        var summary = await AnswerPrinter.StreamAsync(call.ResponseStream.ReadAllAsync(), CancellationToken.None, written);
+        Assert.Contains("Thursday", summary.Answer);
+        Assert.Equal(summary.Answer + Environment.NewLine, written.ToString());
+        Assert.Equal(0, await Cli.Program.Main(["ask", "When is the meeting?", "--endpoint", host.Address.ToString(), "--tenant", "cli-ask", "--source", "handbook"]));
     }
 }
