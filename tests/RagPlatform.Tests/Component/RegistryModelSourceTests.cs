@@ -9,8 +9,9 @@ namespace RagPlatform.Tests.Component;
 
 /// <summary>
 /// Generation reading the fine-tuned chat models from a FineTuning service in another host: a model
-/// registered after the list was read answers at once (an unknown name reads the registry again), and
-/// a registry that goes down leaves the last list in place, with health Degraded.
+/// registered after the list was read answers at once (an unknown name reads the registry again), a
+/// registry that goes down leaves the last list in place, with health Degraded, and a remote model
+/// (a hosted fine-tune's id) is called at its registered endpoint.
 /// </summary>
 public sealed class RegistryModelSourceTests : IAsyncLifetime
 {
@@ -62,5 +63,32 @@ public sealed class RegistryModelSourceTests : IAsyncLifetime
         Assert.Equal("random-llama+first", (await client.GetModelAsync(new GetModelRequest { Name = "random-llama+first" }, tenant)).Name);
         var health = await http.GetAsync("/health");
         Assert.Equal(("Degraded", HttpStatusCode.OK), (await health.Content.ReadAsStringAsync(), health.StatusCode)); // still takes traffic
+    }
+
+    [Fact]
+    public async Task A_registered_remote_model_answers_at_its_endpoint_with_its_remote_id()
+    {
+        // A server that answers as OpenAI's chat API does, so the request the remote model receives can be read.
+        await using var hosted = await ScriptedHttpServer.StartAsync(OpenAIChatReplies.Stream(["Bed 7", " [1]."]));
+        await ChatModelRegistration.RegisterRemoteAsync(fineTuning, Tenant, "hosted-base", "support", new Uri(hosted.Address, "v1/"),
+            "ft:hosted-base:support:7", DateTime.UtcNow);
+        await using var registry = await ServiceHost.StartAsync(b => b.AddFineTuningService(), a => a.MapFineTuningService(),
+            new Dictionary<string, string?> { ["FineTuning:DataDirectory"] = fineTuning });
+        await using var generation = await ServiceHost.StartAsync(b => b.AddGenerationService(), a => a.MapGenerationService(),
+            new Dictionary<string, string?> { ["services:finetuning:http:0"] = registry.Address.ToString() });
+        var client = new GenerationService.GenerationServiceClient(generation.Channel);
+        var tenant = ServiceHost.Tenant(Tenant);
+
+        var model = await client.GetModelAsync(new GetModelRequest { Name = "hosted-base+support" }, tenant);
+        Assert.Equal(("openai-compatible", "ft:hosted-base:support:7"), (model.Backend, model.Artifact));
+        var answer = await client.GenerateAsync(new GenerateRequest
+        {
+            Question = "Which bed holds the tomatoes?", Model = "hosted-base+support",
+            Passages = { new Passage { Id = "garden/garden.md/0", DocumentId = "garden.md", Text = "Bed 7 holds the tomatoes." } },
+        }, tenant);
+        Assert.Equal(("hosted-base+support", "Bed 7 [1]."), (answer.Model, answer.Answer));
+        var call = Assert.Single(hosted.Requests);
+        Assert.Equal("/v1/chat/completions", call.PathAndQuery);
+        Assert.Equal("ft:hosted-base:support:7", System.Text.Json.JsonDocument.Parse(call.Body).RootElement.GetProperty("model").GetString());
     }
 }

@@ -21,8 +21,24 @@ namespace RagPlatform.Tests.Infrastructure;
 /// </summary>
 internal static class ChatModelRegistration
 {
-    public static async Task<Model> RegisterGgufAsync(string fineTuningDirectory, string tenant, string baseModel, string suffix,
-        string gguf, DateTime createdAt, string? redisConnection = null)
+    /// <summary>A local GGUF, copied into the job's artifact folder: served by a llama-server Generation starts.</summary>
+    public static Task<Model> RegisterGgufAsync(string fineTuningDirectory, string tenant, string baseModel, string suffix,
+        string gguf, DateTime createdAt, string? redisConnection = null) =>
+        RegisterAsync(fineTuningDirectory, tenant, baseModel, suffix, createdAt, redisConnection, artifacts =>
+        {
+            var artifact = Path.Combine(artifacts, "model.gguf");
+            File.Copy(gguf, artifact);
+            return new Model { Backend = "llama-server", Artifact = artifact };
+        });
+
+    /// <summary>A model a hosted fine-tuning service made: its remote id, answered at its endpoint.</summary>
+    public static Task<Model> RegisterRemoteAsync(string fineTuningDirectory, string tenant, string baseModel, string suffix,
+        Uri endpoint, string remoteId, DateTime createdAt) =>
+        RegisterAsync(fineTuningDirectory, tenant, baseModel, suffix, createdAt, null,
+            _ => new Model { Backend = "openai-compatible", Endpoint = endpoint.ToString(), Artifact = remoteId });
+
+    private static async Task<Model> RegisterAsync(string fineTuningDirectory, string tenant, string baseModel, string suffix,
+        DateTime createdAt, string? redisConnection, Func<string, Model> produce)
     {
         var options = Options.Create(new FineTuningOptions { DataDirectory = fineTuningDirectory });
         var environment = new HostingEnvironment { ContentRootPath = fineTuningDirectory };
@@ -46,14 +62,15 @@ internal static class ChatModelRegistration
         var claim = await store.ClaimNextAsync("test-registrar", TimeSpan.FromMinutes(5), CancellationToken.None);
         Assert.Equal(jobId, claim?.JobId);
 
-        var artifact = Path.Combine(Directory.CreateDirectory(store.ArtifactDirectory(tenant, jobId)).FullName, "model.gguf");
-        File.Copy(gguf, artifact);
-        var model = await registry.RegisterAsync(claim!, new Model
-        {
-            Name = name, Kind = ModelKind.Chat, BaseModel = baseModel, FineTuned = true, Backend = "llama-server",
-            Artifact = artifact, CreatedAt = Timestamp.FromDateTime(createdAt), JobId = jobId,
-            Metrics = { ["validation_perplexity"] = 42.5 },
-        }, CancellationToken.None);
+        var produced = produce(Directory.CreateDirectory(store.ArtifactDirectory(tenant, jobId)).FullName);
+        produced.Name = name;
+        produced.Kind = ModelKind.Chat;
+        produced.BaseModel = baseModel;
+        produced.FineTuned = true;
+        produced.CreatedAt = Timestamp.FromDateTime(createdAt);
+        produced.JobId = jobId;
+        produced.Metrics["validation_perplexity"] = 42.5;
+        var model = await registry.RegisterAsync(claim!, produced, CancellationToken.None);
         await store.UpdateAsync(tenant, jobId, j =>
         {
             j.Job.State = JobState.Succeeded;
