@@ -11,7 +11,8 @@ using RagPlatform.Generation.Models;
 namespace RagPlatform.Generation.Backends;
 
 /// <summary>
-/// Semantic Kernel chat completion services, one per model and endpoint, built on the provider's
+/// Semantic Kernel chat completion services, one per model, endpoint, remote model id and key (tenants
+/// may register fine-tuned models of one name, and a name may be registered again), built on the provider's
 /// own client: OpenAI's for OpenAI and every OpenAI-compatible server, Azure's (an OpenAI client
 /// too) for Azure OpenAI deployments.
 /// </summary>
@@ -21,11 +22,11 @@ public sealed class ChatServiceFactory(ILoggerFactory loggers)
     // token, because the OpenAI client refuses to run without a credential.
     private const string NoKey = "no-key";
 
-    private readonly ConcurrentDictionary<(string Name, Uri? Endpoint), IChatCompletionService> services = new();
+    private readonly ConcurrentDictionary<(string Name, Uri? Endpoint, string? Model, string? Key), IChatCompletionService> services = new();
 
     /// <summary>The service for <paramref name="model"/>, at <paramref name="endpoint"/> when given (a local server's current address).</summary>
     public IChatCompletionService Get(string name, ChatModelOptions model, Uri? endpoint = null) =>
-        services.GetOrAdd((name, endpoint ?? model.Endpoint), key => Create(model, key.Endpoint));
+        services.GetOrAdd((name, endpoint ?? model.Endpoint, model.Model, model.ApiKey), key => Create(model, key.Endpoint));
 
     private IChatCompletionService Create(ChatModelOptions model, Uri? endpoint)
     {

@@ -22,12 +22,6 @@ public sealed class ModelCatalog(IEnumerable<IModelSource> sources, IOptions<Gen
 
     private readonly ConcurrentDictionary<string, TenantModels> tenants = new(StringComparer.Ordinal);
 
-    /// <summary>Forgets what the sources said, e.g. after the registry announced a new model.</summary>
-    public void Invalidate()
-    {
-        foreach (var state in tenants.Values) state.Models = null;
-    }
-
     public ValueTask<IReadOnlyList<ChatModel>> ListAsync(CancellationToken cancellationToken) =>
         ListAsync(readAfter: null, cancellationToken);
 

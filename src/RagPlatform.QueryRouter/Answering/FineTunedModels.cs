@@ -29,12 +29,15 @@ public sealed class FineTunedModels(GenerationService.GenerationServiceClient ge
     public async ValueTask<IReadOnlyList<Model>> ListAsync(CancellationToken cancellationToken) =>
         (await ReadAsync(readAfter: null, cancellationToken)).Models;
 
-    /// <summary>The registered fine-tuned chat model of that name, or null.</summary>
-    public async ValueTask<Model?> FindAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// The registered fine-tuned chat model of that name, or null. With <paramref name="readAgainIfMissing"/>
+    /// a name the kept list lacks reads the list again (it may have been registered since).
+    /// </summary>
+    public async ValueTask<Model?> FindAsync(string name, bool readAgainIfMissing, CancellationToken cancellationToken)
     {
         var asked = DateTime.UtcNow;
         return Find((await ReadAsync(null, cancellationToken)).Models, name)
-            ?? Find((await ReadAsync(asked, cancellationToken)).Models, name);
+            ?? (readAgainIfMissing ? Find((await ReadAsync(asked, cancellationToken)).Models, name) : null);
     }
 
     private static Model? Find(IReadOnlyList<Model> models, string name) => models.FirstOrDefault(m => m.Name == name);

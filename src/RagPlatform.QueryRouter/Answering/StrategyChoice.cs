@@ -21,7 +21,9 @@ public sealed class StrategyChoice(StrategyDecider decider, FineTunedModels mode
         var choice = decider.Policy.FineTuned;
         if (request.GenerationModel.Length > 0)
         {
-            if (await models.FindAsync(request.GenerationModel, cancellationToken) is { } named) return named;
+            // Only a strategy that needs the model reads the registry again for a name it does not know yet:
+            // AUTO naming a base model would otherwise cost a registry read on every Ask.
+            if (await models.FindAsync(request.GenerationModel, readAgainIfMissing: required, cancellationToken) is { } named) return named;
             if (!required) return null; // AUTO with a base model named: it answers whatever AUTO picks
             if ((await models.ListAsync(cancellationToken)).Count == 0) throw NoneRegistered(request.Strategy);
             throw new InvalidArgumentException("generation_model",
@@ -48,7 +50,7 @@ public sealed class StrategyChoice(StrategyDecider decider, FineTunedModels mode
         var model = fineTuned is null ? "none" : FineTunedModels.IdentityOf(fineTuned);
         return request.Strategy is Strategy.FineTuned or Strategy.Hybrid
             ? $"fine-tuned={model}"
-            : $"policy={decider.Policy.Version}\u001fbudget={decider.BudgetClass(LatencyBudget(request))}\u001ffine-tuned={model}";
+            : $"policy={decider.Policy.Version}#{decider.Policy.ContentHash}\u001fbudget={decider.BudgetClass(LatencyBudget(request))}\u001ffine-tuned={model}";
     }
 
     /// <summary>The caller's latency budget; none when unset or zero.</summary>

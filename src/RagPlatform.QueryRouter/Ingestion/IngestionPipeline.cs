@@ -183,32 +183,43 @@ public sealed class IngestionPipeline(
     {
         var points = new List<Point>(chunks.Count);
         int truncated = 0;
-        // Sentence vectors are embedded alongside the chunks, so answering never embeds a sentence.
+        // Sentence vectors are embedded alongside the chunks, so answering never embeds a sentence; if the
+        // chunks fail, the sentences' calls are stopped and their outcome observed, not left running.
+        using var sentencesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
-            [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))], options.Value.EmbedBatchSize, cancellationToken);
-        foreach (var batch in chunks.Chunk(options.Value.EmbedBatchSize))
+            [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))], options.Value.EmbedBatchSize, sentencesStop.Token);
+        try
         {
-            var embed = new EmbedRequest
+            foreach (var batch in chunks.Chunk(options.Value.EmbedBatchSize))
             {
-                InputType = InputType.Document,
-                Model = model,
-                SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
-            };
-            embed.Texts.Add(batch.Select(c => c.TextOf(document.Text)));
-            var response = await embedding.EmbedAsync(embed, cancellationToken: cancellationToken);
-            for (int i = 0; i < batch.Length; i++)
-            {
-                var vectorsOf = response.Embeddings[i];
-                if (vectorsOf.Truncated) truncated++;
-                points.Add(new Point
+                var embed = new EmbedRequest
                 {
-                    Id = ChunkGenerations.PointId(request.DocumentId, generation, batch[i].Index),
-                    Dense = { vectorsOf.Dense },
-                    Sparse = vectorsOf.Sparse,
-                    DocumentLength = vectorsOf.SparseLength,
-                    Payload = ChunkPayload.Create(source, request.DocumentId, document.Title, batch[i], document.Text, hash, generation, request.Metadata),
-                });
+                    InputType = InputType.Document,
+                    Model = model,
+                    SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
+                };
+                embed.Texts.Add(batch.Select(c => c.TextOf(document.Text)));
+                var response = await embedding.EmbedAsync(embed, cancellationToken: cancellationToken);
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    var vectorsOf = response.Embeddings[i];
+                    if (vectorsOf.Truncated) truncated++;
+                    points.Add(new Point
+                    {
+                        Id = ChunkGenerations.PointId(request.DocumentId, generation, batch[i].Index),
+                        Dense = { vectorsOf.Dense },
+                        Sparse = vectorsOf.Sparse,
+                        DocumentLength = vectorsOf.SparseLength,
+                        Payload = ChunkPayload.Create(source, request.DocumentId, document.Title, batch[i], document.Text, hash, generation, request.Metadata),
+                    });
+                }
             }
+        }
+        catch
+        {
+            sentencesStop.Cancel();
+            try { await sentenceVectors; } catch { } // the chunks' failure is the one to report
+            throw;
         }
         var perChunk = await sentenceVectors;
         for (int i = 0; i < points.Count; i++)

@@ -11,12 +11,15 @@ namespace RagPlatform.QueryRouter.Sources;
 /// Sources in Redis, so every router replica agrees: one hash per tenant (name → the source as
 /// JSON) and one key per idempotency key. Adds and swaps are transactions conditioned on what is
 /// stored, so racing replicas cannot both win. Reads go through the router's short-timeout Redis
-/// and, while Redis is away, answer from the last list this replica read, so questions keep being
+/// and, while Redis is away, answer from what this replica last read, so questions keep being
 /// answered; writes need Redis and say UNAVAILABLE without it.
 /// </summary>
 public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis reads) : ISourceStore
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<Source>> lastRead = new(StringComparer.Ordinal);
+
+    /// <summary>Each source as last read by name: a question naming its sources never lists them all.</summary>
+    private readonly ConcurrentDictionary<(string Tenant, string Name), Source> lastSeen = new();
 
     /// <summary>
     /// Longer than the answer cache's wait: a slow read must not serve an old list (a source just
@@ -33,10 +36,17 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
     public async Task<Source?> GetAsync(string tenant, string name, CancellationToken cancellationToken)
     {
         var (ok, json) = await reads.TryAsync(db => db.HashGetAsync(SourcesKey(tenant), name), ReadTimeout);
+        if (!ok && lastSeen.TryGetValue((tenant, name), out var seen))
+            return seen;
         if (!ok && lastRead.TryGetValue(tenant, out var known))
             return known.FirstOrDefault(s => s.Name == name);
         if (!ok) json = await Call(db => db.HashGetAsync(SourcesKey(tenant), name));
-        return json.IsNull ? null : Parse(json!);
+        if (json.IsNull)
+        {
+            lastSeen.TryRemove((tenant, name), out _);
+            return null;
+        }
+        return lastSeen[(tenant, name)] = Parse(json!);
     }
 
     public async Task<Source?> GetLatestAsync(string tenant, string name, CancellationToken cancellationToken)
@@ -53,6 +63,7 @@ public sealed class RedisSourceStore(IConnectionMultiplexer redis, RouterRedis r
         if (!ok) entries = await Call(db => db.HashGetAllAsync(SourcesKey(tenant)));
         var sources = entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => Parse(e.Value!)).ToList();
         lastRead[tenant] = sources;
+        foreach (var source in sources) lastSeen[(tenant, source.Name)] = source;
         return sources;
     }
 

@@ -42,7 +42,7 @@ public sealed class SourceReindexer(
         {
             if (source.SwitchingFrom.Length > 0)
             {
-                source = await FinishSwitchAsync(source, null, cancellationToken);
+                source = await FinishSwitchAsync(source, null, CancellationToken.None);
                 if (source.RetrievalModel == model.Name)
                     return await registry.DescribeAsync(source, cancellationToken);
             }
@@ -59,11 +59,13 @@ public sealed class SourceReindexer(
             }
             catch
             {
-                if ((await registry.FindOrNullAsync(source.Name, CancellationToken.None))?.Collection != target)
+                // Only a fresh read may say the swap did not happen (a timed-out swap may have applied).
+                if ((await registry.FindLatestOrNullAsync(source.Name, CancellationToken.None))?.Collection != target)
                     await registry.DropCollectionAsync(target, CancellationToken.None);
                 throw;
             }
-            return await registry.DescribeAsync(await FinishSwitchAsync(updated, copied, cancellationToken), cancellationToken);
+            // Writes wait while the switch is under way: once it has begun it is finished even if the caller goes away.
+            return await registry.DescribeAsync(await FinishSwitchAsync(updated, copied, CancellationToken.None), cancellationToken);
         }
         finally { running.TryRemove(key, out _); }
     }
@@ -155,8 +157,9 @@ public sealed class SourceReindexer(
         var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
             [.. chunks.Select(c => (ChunkPayload.GetString(c.Payload, ChunkPayload.Text), (IReadOnlyList<TextSpan>)ChunkPayload.GetSentences(c.Payload)))],
             options.Value.EmbedBatchSize, cancellationToken);
-        var response = await embedding.EmbedAsync(embed, cancellationToken: cancellationToken);
-        var perChunk = await sentenceVectors;
+        var chunkVectors = embedding.EmbedAsync(embed, cancellationToken: cancellationToken).ResponseAsync;
+        await Task.WhenAll(chunkVectors, sentenceVectors); // both observed, whichever fails
+        var (response, perChunk) = (await chunkVectors, await sentenceVectors);
         var upsert = new UpsertRequest { Collection = collection };
         for (int i = 0; i < chunks.Count; i++)
         {

@@ -75,9 +75,9 @@ public sealed class SourceWrites(SourceRegistry registry, VectorSearchService.Ve
         var pause = TimeSpan.FromMilliseconds(20);
         while (true)
         {
-            var source = create
-                ? await registry.EnsureAsync(name, cancellationToken)
-                : await registry.FindLatestOrNullAsync(name, cancellationToken) ?? throw new NotFoundException($"source '{name}' does not exist");
+            // Read fresh: a remembered copy could hide a switch under way.
+            var source = await registry.FindLatestOrNullAsync(name, cancellationToken)
+                ?? (create ? await registry.EnsureAsync(name, cancellationToken) : throw new NotFoundException($"source '{name}' does not exist"));
             if (source.SwitchingFrom.Length == 0) return source;
             if (waited.Elapsed > options.Value.SourceSwitchWait)
                 throw new UnavailableException($"source '{name}' is switching to its reindexed collection; retry shortly " +

@@ -42,6 +42,16 @@ public sealed class AnswerCacheRedisTests
         Task<AskResponse> AskAsync() => router.AskAsync(new AskRequest { Question = "Who decoded the waggle dance?" }, tenant).ResponseAsync;
 
         await IngestAsync("# Bees\n\nKarl von Frisch decoded the waggle dance of honeybees.");
+        // A caller that names its source: the router reads that source alone, never the whole list.
+        var named = ServiceHost.Tenant("outage-named");
+        using (var call = router.Ingest(named))
+        {
+            await call.RequestStream.WriteAsync(new IngestRequest { Source = "hives", DocumentId = "hives.md", ContentType = "text/markdown", Content = ByteString.CopyFromUtf8("# Hives\n\nLangstroth patented the movable-frame hive.") });
+            await call.RequestStream.CompleteAsync();
+            Assert.Equal(1u, (await call).Indexed);
+        }
+        Task<AskResponse> AskNamedAsync() => router.AskAsync(new AskRequest { Question = "Who patented the movable-frame hive?", Sources = { "hives" } }, named).ResponseAsync;
+        Assert.Equal(CacheStatus.Miss, (await AskNamedAsync()).CacheStatus);
         Assert.Equal(CacheStatus.Miss, (await AskAsync()).CacheStatus);
         Assert.Equal(CacheStatus.HitExact, (await AskAsync()).CacheStatus);
         await using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
@@ -58,34 +68,41 @@ public sealed class AnswerCacheRedisTests
             var uncached = await AskAsync();
             Assert.Equal(CacheStatus.Bypassed, uncached.CacheStatus);
             Assert.Contains("Karl von Frisch", uncached.Answer);
+            var namedUncached = await AskNamedAsync();
+            Assert.Equal(CacheStatus.Bypassed, namedUncached.CacheStatus);
+            Assert.Contains("Langstroth", namedUncached.Answer);
         }
         using var http = new HttpClient { BaseAddress = host.Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         Assert.Equal("Degraded", await http.GetStringAsync("/health"));
-        // A change while Redis is away lands, but is not acknowledged: without the source registry the router
-        // cannot confirm that a reindex did not move the source meanwhile. Its version bump must still reach
-        // Redis before any cached answer is trusted again.
+        // A change while Redis is away is refused before anything is written: without the source registry the
+        // router cannot tell whether a reindex is moving the source, so it acknowledges no write. Nothing changes.
+        var changed = new IngestRequest { DocumentId = "bees.md", ContentType = "text/markdown", Content = ByteString.CopyFromUtf8("# Bees\n\nMartin Lindauer decoded the waggle dance of honeybees.") };
         using (var call = router.Ingest(tenant))
         {
-            await call.RequestStream.WriteAsync(new IngestRequest { DocumentId = "bees.md", ContentType = "text/markdown", Content = ByteString.CopyFromUtf8("# Bees\n\nMartin Lindauer decoded the waggle dance of honeybees.") });
+            await call.RequestStream.WriteAsync(changed);
             await call.RequestStream.CompleteAsync();
             var refused = (await call).Results.Single();
             Assert.Equal(DocumentStatus.Failed, refused.Status);
             Assert.Equal((int)StatusCode.Unavailable, refused.Error.Code);
             Assert.Contains("Redis", refused.Error.Message);
         }
-        Assert.Contains("Martin Lindauer", (await AskAsync()).Answer);
+        Assert.Contains("Karl von Frisch", (await AskAsync()).Answer);
 
         await redis.StartAsync();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         AskResponse resumed;
         while ((resumed = await AskAsync()).CacheStatus == CacheStatus.Bypassed)
         {
-            Assert.Contains("Martin Lindauer", resumed.Answer);
             Assert.True(DateTime.UtcNow < deadline, "caching did not resume after Redis came back");
             await Task.Delay(100);
         }
-        Assert.Equal(CacheStatus.Stale, resumed.CacheStatus); // the entry from before the change is still in Redis, and not served
-        Assert.Contains("Martin Lindauer", resumed.Answer);
+        Assert.Equal((CacheStatus.HitExact, true), (resumed.CacheStatus, resumed.Answer.Contains("Karl von Frisch"))); // nothing changed
+
+        // The change, retried once Redis is back, makes the cached answer stale.
+        await IngestAsync("# Bees\n\nMartin Lindauer decoded the waggle dance of honeybees.");
+        var after = await AskAsync();
+        Assert.Equal(CacheStatus.Stale, after.CacheStatus);
+        Assert.Contains("Martin Lindauer", after.Answer);
         var hit = await AskAsync();
         Assert.Equal(CacheStatus.HitExact, hit.CacheStatus);
         Assert.Contains("Martin Lindauer", hit.Answer);

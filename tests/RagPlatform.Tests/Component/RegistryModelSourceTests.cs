@@ -69,9 +69,12 @@ public sealed class RegistryModelSourceTests : IAsyncLifetime
     public async Task A_registered_remote_model_answers_at_its_endpoint_with_its_remote_id()
     {
         // A server that answers as OpenAI's chat API does, so the request the remote model receives can be read.
-        await using var hosted = await ScriptedHttpServer.StartAsync(OpenAIChatReplies.Stream(["Bed 7", " [1]."]));
+        await using var hosted = await ScriptedHttpServer.StartAsync(OpenAIChatReplies.Stream(["Bed 7", " [1]."]), OpenAIChatReplies.Stream(["Bed 9."]));
         await ChatModelRegistration.RegisterRemoteAsync(fineTuning, Tenant, "hosted-base", "support", new Uri(hosted.Address, "v1/"),
             "ft:hosted-base:support:7", DateTime.UtcNow);
+        // Another tenant's model of the same name at the same endpoint is another model.
+        await ChatModelRegistration.RegisterRemoteAsync(fineTuning, "other-tenant", "hosted-base", "support", new Uri(hosted.Address, "v1/"),
+            "ft:hosted-base:support:other", DateTime.UtcNow);
         await using var registry = await ServiceHost.StartAsync(b => b.AddFineTuningService(), a => a.MapFineTuningService(),
             new Dictionary<string, string?> { ["FineTuning:DataDirectory"] = fineTuning });
         await using var generation = await ServiceHost.StartAsync(b => b.AddGenerationService(), a => a.MapGenerationService(),
@@ -90,5 +93,8 @@ public sealed class RegistryModelSourceTests : IAsyncLifetime
         var call = Assert.Single(hosted.Requests);
         Assert.Equal("/v1/chat/completions", call.PathAndQuery);
         Assert.Equal("ft:hosted-base:support:7", System.Text.Json.JsonDocument.Parse(call.Body).RootElement.GetProperty("model").GetString());
+
+        await client.GenerateAsync(new GenerateRequest { Question = "Which bed?", Model = "hosted-base+support" }, ServiceHost.Tenant("other-tenant"));
+        Assert.Equal("ft:hosted-base:support:other", System.Text.Json.JsonDocument.Parse(hosted.Requests[1].Body).RootElement.GetProperty("model").GetString());
     }
 }

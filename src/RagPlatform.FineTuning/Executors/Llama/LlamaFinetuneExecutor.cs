@@ -143,15 +143,19 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         AddThreads(arguments);
         LlamaOutput.Progress? last = null;
         var lastReport = Stopwatch.StartNew();
-        await new LlamaTool(ToolPath("llama-finetune")).RunAsync(arguments, async piece =>
+        try
         {
-            if (LlamaOutput.ParseTrainingProgress(piece) is not { } progress) return;
-            last = progress;
-            if (lastReport.Elapsed < ReportInterval) return;
-            lastReport.Restart();
-            await run.ReportAsync(stepsBefore + (ulong)progress.Batch, epoch, progress.Loss, null, cancellationToken);
-        }, cancellationToken);
-        File.Move(partial, to, overwrite: true);
+            await new LlamaTool(ToolPath("llama-finetune")).RunAsync(arguments, async piece =>
+            {
+                if (LlamaOutput.ParseTrainingProgress(piece) is not { } progress) return;
+                last = progress;
+                if (lastReport.Elapsed < ReportInterval) return;
+                lastReport.Restart();
+                await run.ReportAsync(stepsBefore + (ulong)progress.Batch, epoch, progress.Loss, null, cancellationToken);
+            }, cancellationToken);
+            File.Move(partial, to, overwrite: true);
+        }
+        finally { File.Delete(partial); } // a model-sized file: never left behind by a failed, cancelled or fenced-off run
         logger.LogInformation("Fine-tune job {JobId}: epoch {Epoch} trained, loss {Loss}", run.Claim.JobId, epoch, last?.Loss);
         return ((ulong)(last?.Batch ?? 0), last?.Loss);
     }

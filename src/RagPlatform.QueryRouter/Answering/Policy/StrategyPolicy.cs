@@ -25,6 +25,13 @@ public sealed class StrategyPolicy
     /// <summary>Shown in reasons, so an answer says which policy decided it.</summary>
     public string Version { get; set; } = "";
 
+    /// <summary>
+    /// A hash of the file's bytes: answers cached under AUTO are keyed by it, so an edited policy never
+    /// serves answers its old rules chose, even when its version was not changed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ContentHash { get; private set; } = "";
+
     /// <summary>Tried in order; a question no type matches is of type <see cref="QueryClassifier.Other"/>.</summary>
     public List<QueryType> QueryTypes { get; set; } = [];
 
@@ -43,8 +50,11 @@ public sealed class StrategyPolicy
             using var stream = string.IsNullOrWhiteSpace(path)
                 ? typeof(StrategyPolicy).Assembly.GetManifestResourceStream(DefaultResource)!
                 : File.OpenRead(path);
-            var policy = JsonSerializer.Deserialize<StrategyPolicy>(stream, Json) ?? throw new InvalidDataException("the file is empty");
+            using var bytes = new MemoryStream();
+            stream.CopyTo(bytes);
+            var policy = JsonSerializer.Deserialize<StrategyPolicy>(bytes.ToArray(), Json) ?? throw new InvalidDataException("the file is empty");
             policy.Validate();
+            policy.ContentHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.ToArray()))[..16];
             return policy;
         }
         catch (Exception error) when (error is JsonException or InvalidDataException or IOException)
