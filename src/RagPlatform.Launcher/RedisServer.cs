@@ -70,8 +70,10 @@ public sealed class RedisServer : IAsyncDisposable
                 await connection.GetDatabase().PingAsync();
                 return;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            // Not listening yet, or listening but still loading its append-only file back (LOADING): not ready.
+            catch (Exception error) when (error is RedisConnectionException || error is RedisServerException { Message: var m } && m.StartsWith("LOADING", StringComparison.Ordinal))
             {
+                if (DateTime.UtcNow >= deadline) throw;
                 await Task.Delay(50, cancellationToken);
             }
         }
