@@ -54,8 +54,10 @@ public sealed class AskPipeline(
         route.Reason = decision.Reason;
         route.GenerationModel = model;
         var generate = new GenerateRequest { Question = request.Question, Model = model };
-        generate.Passages.Add(chunks.Select(ToPassage));
-        var queries = plan?.Queries ?? new Dictionary<string, QueryVectors>();
+        // Sentence vectors serve the extractive answerer; a fine-tuned chat model never reads them.
+        bool withVectors = decision.FineTuned is null;
+        generate.Passages.Add(chunks.Select(c => ToPassage(c, withVectors)));
+        var queries = withVectors ? plan?.Queries ?? new Dictionary<string, QueryVectors>() : new Dictionary<string, QueryVectors>();
         generate.QueryEmbeddings.Add(queries.Where(q => q.Value.Dense.Length > 0).Select(q =>
             new QueryEmbedding { Model = q.Key, EmbeddingSpace = q.Value.EmbeddingSpace, Dense = { q.Value.Dense } }));
         return new Prepared(request, route, chunks, clock, generate);
@@ -238,7 +240,7 @@ public sealed class AskPipeline(
         };
     }
 
-    private static Passage ToPassage(RetrievedChunk chunk)
+    private static Passage ToPassage(RetrievedChunk chunk, bool withVectors)
     {
         var passage = new Passage
         {
@@ -248,7 +250,7 @@ public sealed class AskPipeline(
             Text = ChunkPayload.GetString(chunk.Payload, ChunkPayload.Text),
             Score = chunk.Score,
             Source = chunk.Source,
-            SentenceVectors = SentenceVectorPayload.Read(chunk.Payload),
+            SentenceVectors = withVectors ? SentenceVectorPayload.Read(chunk.Payload) : null,
         };
         passage.Sentences.Add(ChunkPayload.GetSentences(chunk.Payload)
             .Select(s => new Contracts.Generation.V1.Span { Start = (uint)s.Start, End = (uint)s.End }));
