@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StackExchange.Redis;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.Launcher;
 
@@ -53,7 +54,7 @@ public sealed class RedisServer : IAsyncDisposable
                      "--appendonly", "yes", "--save", "", "--protected-mode", "no", "--daemonize", "no" })
             info.ArgumentList.Add(argument);
         var log = new StreamWriter(Path.Combine(Directory, "redis.log"), append: true) { AutoFlush = true };
-        process = Process.Start(info)!;
+        process = ChildProcess.Start(info);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();

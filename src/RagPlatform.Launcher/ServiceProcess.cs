@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.Launcher;
 
@@ -49,7 +50,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         info.ArgumentList.Add(assemblyPath);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var service = new ServiceProcess(name, logPath, info);
-        service.process.Start();
+        ChildProcess.Start(service.process);
         service.process.BeginOutputReadLine();
         service.process.BeginErrorReadLine();
         return service;

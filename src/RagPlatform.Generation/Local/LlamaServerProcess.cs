@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.Generation.Local;
 
@@ -74,7 +75,7 @@ public sealed class LlamaServerProcess : IAsyncDisposable
         Process process;
         try
         {
-            process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+            process = ChildProcess.Start(info);
         }
         catch (Exception error) when (error is System.ComponentModel.Win32Exception or InvalidOperationException)
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using RagPlatform.Launcher;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.Tests.Infrastructure;
 
@@ -75,7 +76,7 @@ public sealed class LlamaServer : IAsyncDisposable
             info.ArgumentList.Add(argument);
         var log = new StreamWriter(Path.Combine(directory, "llama-server.log")) { AutoFlush = true };
         log.WriteLine("$ " + info.FileName + " " + string.Join(' ', info.ArgumentList));
-        var process = Process.Start(info)!;
+        var process = ChildProcess.Start(info);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();

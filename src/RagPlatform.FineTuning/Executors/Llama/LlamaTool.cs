@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Grpc.Core;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.FineTuning.Executors.Llama;
 
@@ -28,7 +29,7 @@ public sealed class LlamaTool(string path, IReadOnlyDictionary<string, string>? 
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        using var process = Process.Start(info) ?? throw new LlamaToolException(StatusCode.Internal, $"{Name} could not be started");
+        using var process = ChildProcess.Start(info);
         process.StandardInput.Close();
         var tail = new Queue<string>(TailLines);
         var errors = new List<string>(ErrorLines);
