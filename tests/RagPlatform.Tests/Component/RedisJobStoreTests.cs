@@ -147,6 +147,30 @@ public sealed class RedisJobStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consumers_of_replicas_that_are_gone_are_removed_and_one_holding_a_job_is_kept()
+    {
+        var replica = await ReplicaAsync();
+        // A worker that ran a job to its end, then went away.
+        await QueueAsync(replica, NewJob("job-1"));
+        var finished = await replica.Jobs.ClaimNextAsync("worker-gone", TimeSpan.FromMinutes(5), default);
+        Assert.NotNull(finished);
+        await replica.Jobs.UpdateAsync(Tenant, "job-1", j => { j.Job.State = JobState.Succeeded; return true; },
+            [JobEvents.StateChanged(JobState.Succeeded)], finished, default);
+        await QueueAsync(replica, NewJob("job-2"));
+        var claim = await replica.Jobs.ClaimNextAsync("worker-running", TimeSpan.FromMinutes(5), default);
+        Assert.Equal("job-2", claim?.JobId);
+        await EventuallyAsync(async () => (await replica.Db.StreamConsumerInfoAsync(RedisJobKeys.Queue, RedisJobKeys.Group))
+            .Count(c => c.IdleTimeInMilliseconds >= 300) == 2 ? "idle" : null, "both consumers idle");
+
+        Assert.Equal(0, await replica.Jobs.PruneConsumersAsync(TimeSpan.FromHours(1))); // not idle that long
+        Assert.Equal(1, await replica.Jobs.PruneConsumersAsync(TimeSpan.FromMilliseconds(200)));
+
+        var left = Assert.Single(await replica.Db.StreamConsumerInfoAsync(RedisJobKeys.Queue, RedisJobKeys.Group));
+        Assert.Equal(("worker-running", 1), (left.Name.ToString(), left.PendingMessageCount)); // idle too, but it holds a job
+        Assert.True(await replica.Jobs.RenewAsync(claim!, TimeSpan.FromMinutes(5), default));
+    }
+
+    [Fact]
     public async Task An_expired_lease_no_one_took_over_refuses_writes_until_its_worker_renews_it()
     {
         var a = await ReplicaAsync();

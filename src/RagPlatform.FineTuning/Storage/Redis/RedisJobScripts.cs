@@ -120,6 +120,25 @@ public static class RedisJobScripts
         return 1
         """;
 
+    /// <summary>
+    /// Removes the group's consumers that hold no entries and have been idle for ARGV[1] ms: replicas
+    /// that are gone (each process reads under a name of its own). In one step, so no consumer gains
+    /// an entry between the check and the removal, which would drop it from the pending list. A live
+    /// replica removed while it waited is recreated by its next read. KEYS: queue. Returns how many.
+    /// </summary>
+    public const string PruneConsumers = $$"""
+        local removed = 0
+        for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], '{{RedisJobKeys.Group}}')) do
+          local fields = {}
+          for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
+          if tonumber(fields['pending']) == 0 and tonumber(fields['idle']) >= tonumber(ARGV[1]) then
+            redis.call('XGROUP', 'DELCONSUMER', KEYS[1], '{{RedisJobKeys.Group}}', fields['name'])
+            removed = removed + 1
+          end
+        end
+        return removed
+        """;
+
     /// <summary>KEYS: job. ARGV: fence. 1 while that claim is current, else 0.</summary>
     public static readonly string IsClaimCurrent = Now + $$"""
 

@@ -21,7 +21,10 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
     IHostEnvironment environment) : IJobStore
 {
     private readonly string artifactsRoot = Path.Combine(Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath), "jobs");
+    private static readonly TimeSpan ConsumerPruneInterval = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan ConsumerIdleLimit = TimeSpan.FromHours(1);
     private int groupReady;
+    private long nextPrune;
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -100,6 +103,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
         await EnsureGroupAsync(db);
         try
         {
+            await PruneGoneConsumersAsync(db, claimDuration);
             // First the jobs whose worker stopped renewing (their entries idle a whole claim), then new ones.
             var idle = await db.StreamAutoClaimAsync(RedisJobKeys.Queue, RedisJobKeys.Group, workerId,
                 (long)claimDuration.TotalMilliseconds, "0-0", 16);
@@ -118,6 +122,20 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
             Volatile.Write(ref groupReady, 0);
             return null;
         }
+    }
+
+    /// <summary>Removes consumers with nothing pending that have not read for <paramref name="idleFor"/>; returns how many.</summary>
+    public async Task<int> PruneConsumersAsync(TimeSpan idleFor) =>
+        (int)await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.PruneConsumers, [RedisJobKeys.Queue], [(long)idleFor.TotalMilliseconds]));
+
+    // Every replica start adds a consumer to the group; those of stopped replicas go now and then.
+    private async Task PruneGoneConsumersAsync(IDatabase db, TimeSpan claimDuration)
+    {
+        long now = Environment.TickCount64;
+        if (now < Volatile.Read(ref nextPrune)) return;
+        Volatile.Write(ref nextPrune, now + (long)ConsumerPruneInterval.TotalMilliseconds);
+        var idleFor = TimeSpan.FromTicks(Math.Max(ConsumerIdleLimit.Ticks, claimDuration.Ticks * 10));
+        await db.ScriptEvaluateAsync(RedisJobScripts.PruneConsumers, [RedisJobKeys.Queue], [(long)idleFor.TotalMilliseconds]);
     }
 
     public async Task<bool> RenewAsync(JobClaim claim, TimeSpan claimDuration, CancellationToken cancellationToken) =>
