@@ -31,14 +31,7 @@ public sealed class ChildProcessLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task A_llama_server_started_by_generation_ends_when_generation_is_killed()
     {
-        var build = LlamaBuild.Locate();
-        var settings = LlamaChatModel.Settings(new Dictionary<string, string>
-        {
-            ["Provider"] = "llama-server",
-            ["ModelPath"] = build.ModelPath,
-            ["ServerArguments"] = "--parallel 1 --ignore-eos",
-        }, "local");
-        settings["Generation:LlamaServerPath"] = build.Tool("llama-server");
+        var settings = LlamaChatModel.Local("local", "--parallel 1 --ignore-eos");
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         environment["DOTNET_ENVIRONMENT"] = "Production";

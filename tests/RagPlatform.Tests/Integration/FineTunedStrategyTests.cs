@@ -42,14 +42,7 @@ public sealed class FineTunedStrategyTests : IAsyncLifetime
     /// <summary>The platform with the base model configured as a local GGUF; its data in this test's folder, so a restart keeps it.</summary>
     private async Task<ServiceHost> StartAsync(string? redis = null)
     {
-        var build = LlamaBuild.Locate();
-        var settings = LlamaChatModel.Settings(new Dictionary<string, string>
-        {
-            ["Provider"] = "llama-server",
-            ["ModelPath"] = build.ModelPath,
-            ["ServerArguments"] = "--parallel 1 --ignore-eos --context-shift",
-        }, Base);
-        settings["Generation:LlamaServerPath"] = build.Tool("llama-server");
+        var settings = LlamaChatModel.Local(Base, "--parallel 1 --ignore-eos --context-shift");
         settings["FineTuning:DataDirectory"] = FineTuningDirectory;
         settings["VectorSearch:DataDirectory"] = Path.Combine(root, "vectors");
         settings["QueryRouter:DataDirectory"] = Path.Combine(root, "router");

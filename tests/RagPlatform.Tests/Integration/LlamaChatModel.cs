@@ -13,6 +13,20 @@ internal static class LlamaChatModel
             ["Model"] = "random-llama",
         }, name, overrides);
 
+    /// <summary>The build's GGUF served as <paramref name="name"/> by a llama-server that Generation starts itself.</summary>
+    public static Dictionary<string, string?> Local(string name, string serverArguments)
+    {
+        var build = LlamaBuild.Locate();
+        var settings = Settings(new Dictionary<string, string>
+        {
+            ["Provider"] = "llama-server",
+            ["ModelPath"] = build.ModelPath,
+            ["ServerArguments"] = serverArguments,
+        }, name);
+        settings["Generation:LlamaServerPath"] = build.Tool("llama-server");
+        return settings;
+    }
+
     public static Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string> connection, string name,
         IReadOnlyDictionary<string, string>? overrides = null)
     {

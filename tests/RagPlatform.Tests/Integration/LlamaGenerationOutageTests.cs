@@ -81,14 +81,7 @@ public sealed class LlamaGenerationOutageTests
     [Fact]
     public async Task A_local_gguf_is_served_on_demand_restarted_after_a_crash_and_stopped_when_idle()
     {
-        var build = LlamaBuild.Locate();
-        var settings = LlamaChatModel.Settings(new Dictionary<string, string>
-        {
-            ["Provider"] = "llama-server",
-            ["ModelPath"] = build.ModelPath,
-            ["ServerArguments"] = "--parallel 1 --ignore-eos",
-        }, "local");
-        settings["Generation:LlamaServerPath"] = build.Tool("llama-server");
+        var settings = LlamaChatModel.Local("local", "--parallel 1 --ignore-eos");
         settings["Generation:LocalModelIdleTimeout"] = "00:00:03";
         await using var host = await StartAsync(settings);
         var client = new GenerationService.GenerationServiceClient(host.Channel);
