@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using RagPlatform.Contracts.Embedding.V1;
 
@@ -8,14 +9,16 @@ namespace RagPlatform.QueryRouter.Ingestion;
 /// type, vectors, sparse parameters) wait while a call of that kind is under way, and the next call
 /// takes all of them up to <c>maxTexts</c>, so a stream of small documents makes few large calls
 /// instead of many small ones. No timer delays a lone document. When a shared call fails, each
-/// document's texts are sent again alone, so one bad document never fails the others.
+/// document's texts are sent again alone, so one bad document never fails the others. A shared call
+/// belongs to no one document: its span links to the spans of the documents it serves.
 /// </summary>
 public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embedding, int maxTexts)
 {
     /// <summary>A document's texts embedded: one entry per text, in order, and the model and space that made them.</summary>
     public sealed record Embedded(IReadOnlyList<Contracts.Embedding.V1.Embedding> Embeddings, string Model, string EmbeddingSpace);
 
-    private sealed record Work(IReadOnlyList<string> Texts, TaskCompletionSource<Embedded> Done, CancellationToken Cancellation);
+    private sealed record Work(IReadOnlyList<string> Texts, TaskCompletionSource<Embedded> Done, CancellationToken Cancellation,
+        ActivityContext? Document);
 
     private sealed class Lane(EmbedRequest shape)
     {
@@ -31,7 +34,8 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
     public Task<Embedded> EmbedAsync(EmbedRequest shape, IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         if (texts.Count == 0) return Task.FromResult(new Embedded([], shape.Model, ""));
-        var work = new Work(texts, new TaskCompletionSource<Embedded>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+        var work = new Work(texts, new TaskCompletionSource<Embedded>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken,
+            Activity.Current?.Context);
         Lane lane;
         bool start;
         lock (lanes)
@@ -49,6 +53,8 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
     /// <summary>Sends the lane's waiting texts, a call at a time, until none are left.</summary>
     private async Task SendAsync(Lane lane)
     {
+        // The lane outlives the document that started it: its calls are not that document's children.
+        Activity.Current = null;
         while (true)
         {
             var batch = new List<Work>();
@@ -114,6 +120,11 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
     /// <summary>The texts in calls of at most maxTexts; stopped only once every document waiting on them has gone away.</summary>
     private async Task<Embedded> CallAsync(EmbedRequest shape, IReadOnlyList<string> texts, List<Work> waiting)
     {
+        using var span = QueryRouterTelemetry.Source.StartActivity("ingest embed", ActivityKind.Internal,
+            parentContext: waiting.Count == 1 ? waiting[0].Document ?? default : default,
+            links: waiting.Where(w => w.Document is not null).Select(w => new ActivityLink(w.Document!.Value)));
+        span?.SetTag("ragplatform.ingest.documents", waiting.Count);
+        span?.SetTag("ragplatform.embedding.texts", texts.Count);
         using var stop = new CancellationTokenSource();
         int remaining = waiting.Count;
         var registrations = waiting.Select(w => w.Cancellation.Register(() =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Grpc.Core;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.QueryRouter.Ingestion;
@@ -110,5 +111,42 @@ public sealed class EmbedBatcherTests
 
         Assert.Single((await first).Embeddings);
         Assert.Equal([3f], (await staying).Embeddings.Select(e => e.Dense[0]));
+    }
+
+    [Fact]
+    public async Task A_lone_document_s_call_is_its_child_and_a_shared_call_links_to_every_document_it_serves()
+    {
+        var ended = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "RagPlatform.QueryRouter",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = span => { if (span.OperationName == "ingest embed") ended.Enqueue(span); },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var service = new HeldEmbedding();
+        var batcher = new EmbedBatcher(service, maxTexts: 100);
+
+        Task<EmbedBatcher.Embedded> Submit(string text, out ActivityContext document)
+        {
+            using var span = new Activity("ingest document").Start();
+            document = span.Context;
+            return batcher.EmbedAsync(Dense, [text], CancellationToken.None);
+        }
+        var first = Submit("a", out var lone);
+        await service.ArrivedAsync();
+        var second = Submit("bb", out var b);
+        var third = Submit("ccc", out var c);
+        service.Release();
+        await Task.WhenAll(first, second, third);
+
+        var mine = ended.Where(s => s.ParentSpanId == lone.SpanId || s.Links.Any(l => l.Context == b)).ToList();
+        Assert.Equal(2, mine.Count);
+        var alone = Assert.Single(mine, s => s.ParentSpanId == lone.SpanId);
+        Assert.Equal(lone.TraceId, alone.TraceId);
+        var shared = Assert.Single(mine, s => s != alone);
+        Assert.Equal(default(ActivitySpanId), shared.ParentSpanId);
+        Assert.Equal(new[] { b, c }, shared.Links.Select(l => l.Context));
+        Assert.Equal(2, shared.GetTagItem("ragplatform.ingest.documents"));
     }
 }
