@@ -55,9 +55,9 @@ public sealed class QueryRouterOptions
     [Range(1, 64)]
     public int IngestConcurrency { get; set; } = 4;
 
-    /// <summary>Chunks per Embed call.</summary>
+    /// <summary>Texts per Embed call at ingest: chunks, or sentences, of several documents of a stream together.</summary>
     [Range(1, 1024)]
-    public int EmbedBatchSize { get; set; } = 64;
+    public int EmbedBatchSize { get; set; } = 256;
 
     /// <summary>
     /// How long a write waits for a reindex to finish switching its source to the new collection

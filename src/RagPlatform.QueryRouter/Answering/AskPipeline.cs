@@ -54,8 +54,8 @@ public sealed class AskPipeline(
         route.Reason = decision.Reason;
         route.GenerationModel = model;
         var generate = new GenerateRequest { Question = request.Question, Model = model };
-        // Sentence vectors serve the extractive answerer; a fine-tuned chat model never reads them.
-        bool withVectors = decision.FineTuned is null;
+        // Sentence vectors serve the extractive answerer; a fine-tuned or other generative chat model never reads them.
+        bool withVectors = decision.FineTuned is null && !await strategies.IsGenerativeAsync(model, cancellationToken);
         generate.Passages.Add(chunks.Select(c => ToPassage(c, withVectors)));
         var queries = withVectors ? plan?.Queries ?? new Dictionary<string, QueryVectors>() : new Dictionary<string, QueryVectors>();
         generate.QueryEmbeddings.Add(queries.Where(q => q.Value.Dense.Length > 0).Select(q =>

@@ -20,7 +20,11 @@ public sealed class FineTunedModels(GenerationService.GenerationServiceClient ge
     private const uint PageSize = 1000;
     private readonly ConcurrentDictionary<string, Snapshot> tenants = new(StringComparer.Ordinal);
 
-    private sealed record Snapshot(IReadOnlyList<Model> Models, DateTime ReadAt);
+    /// <summary>The backend of the one chat model that answers by quoting, and so reads passages' sentence vectors.</summary>
+    public const string ExtractiveBackend = "extractive";
+
+    /// <param name="Generative">Names of the chat models that write their answers (every backend but the extractive one).</param>
+    private sealed record Snapshot(IReadOnlyList<Model> Models, IReadOnlySet<string> Generative, DateTime ReadAt);
 
     /// <summary>What identifies a registration, so that a model registered again under the same name is another.</summary>
     public static string IdentityOf(Model model) =>
@@ -40,6 +44,13 @@ public sealed class FineTunedModels(GenerationService.GenerationServiceClient ge
             ?? (readAgainIfMissing ? Find((await ReadAsync(asked, cancellationToken)).Models, name) : null);
     }
 
+    /// <summary>
+    /// True when Generation lists the model as one that writes its answers: it never reads sentence vectors.
+    /// False for its default (no name), the extractive answerer and a name it does not list.
+    /// </summary>
+    public async ValueTask<bool> IsGenerativeAsync(string name, CancellationToken cancellationToken) =>
+        name.Length > 0 && (await ReadAsync(readAfter: null, cancellationToken)).Generative.Contains(name);
+
     private static Model? Find(IReadOnlyList<Model> models, string name) => models.FirstOrDefault(m => m.Name == name);
 
     private async ValueTask<Snapshot> ReadAsync(DateTime? readAfter, CancellationToken cancellationToken)
@@ -51,19 +62,22 @@ public sealed class FineTunedModels(GenerationService.GenerationServiceClient ge
         try
         {
             var models = new List<Model>();
+            var generative = new HashSet<string>(StringComparer.Ordinal);
             var request = new ListModelsRequest { PageSize = PageSize };
             do
             {
                 var page = await generation.ListModelsAsync(request, cancellationToken: cancellationToken);
-                models.AddRange(page.Models.Where(m => m.Kind == ModelKind.Chat && m.FineTuned));
+                var chat = page.Models.Where(m => m.Kind == ModelKind.Chat).ToList();
+                models.AddRange(chat.Where(m => m.FineTuned));
+                generative.UnionWith(chat.Where(m => m.Backend != ExtractiveBackend).Select(m => m.Name));
                 request.PageToken = page.NextPageToken;
             } while (request.PageToken.Length > 0);
-            return tenants[tenant] = new Snapshot(models, DateTime.UtcNow);
+            return tenants[tenant] = new Snapshot(models, generative, DateTime.UtcNow);
         }
         catch (global::Grpc.Core.RpcException error) when (error.StatusCode != global::Grpc.Core.StatusCode.Cancelled)
         {
             logger.LogWarning("Fine-tuned chat models could not be listed ({Status}: {Detail}); using the last list", error.StatusCode, error.Status.Detail);
-            return known ?? new Snapshot([], DateTime.MinValue);
+            return known ?? new Snapshot([], new HashSet<string>(), DateTime.MinValue);
         }
     }
 }

@@ -14,6 +14,9 @@ public sealed class StrategyChoice(StrategyDecider decider, FineTunedModels mode
 {
     public StrategyDecider Decider => decider;
 
+    /// <summary>Whether the answering model writes its answers rather than quoting them (see <see cref="FineTunedModels.IsGenerativeAsync"/>).</summary>
+    public ValueTask<bool> IsGenerativeAsync(string model, CancellationToken cancellationToken) => models.IsGenerativeAsync(model, cancellationToken);
+
     public async Task<Model?> FineTunedModelAsync(AskRequest request, CancellationToken cancellationToken)
     {
         if (request.Strategy == Strategy.Rag) return null;

@@ -13,7 +13,7 @@ public sealed class IngestStream(IngestionPipeline pipeline, IOptions<QueryRoute
 {
     public async Task<IngestResponse> IngestAsync(IAsyncStreamReader<IngestRequest> documents, CancellationToken cancellationToken)
     {
-        var batch = new IngestionPipeline.Batch();
+        var batch = pipeline.NewBatch();
         using var slots = new SemaphoreSlim(options.Value.IngestConcurrency);
         var running = new List<Task<DocumentResult>>();
         var latest = new Dictionary<(string Source, string DocumentId), Task>();

@@ -33,8 +33,10 @@ public sealed class IngestionPipeline(
     /// them were empty when it began, and which documents it has already seen, so that a first load
     /// into an empty collection skips the unchanged check (nothing can be unchanged there).
     /// </summary>
-    public sealed class Batch
+    public sealed class Batch(EmbedBatcher embeds)
     {
+        /// <summary>The call's Embed requests, shared across its documents.</summary>
+        internal EmbedBatcher Embeds { get; } = embeds;
         internal readonly ConcurrentDictionary<string, Collection> Collections = new(StringComparer.Ordinal);
         internal readonly ConcurrentDictionary<string, bool> EmptyAtStart = new(StringComparer.Ordinal);
         internal readonly ConcurrentDictionary<(string Collection, string DocumentId), byte> Seen = new();
@@ -44,8 +46,11 @@ public sealed class IngestionPipeline(
             Seen.TryAdd((collection, documentId), 0) && EmptyAtStart.GetValueOrDefault(collection);
     }
 
+    /// <summary>A fresh memory for one ingest call.</summary>
+    public Batch NewBatch() => new(new EmbedBatcher(embedding, options.Value.EmbedBatchSize));
+
     public Task<DocumentResult> IngestAsync(IngestRequest request, uint index, CancellationToken cancellationToken) =>
-        IngestAsync(request, index, new Batch(), cancellationToken);
+        IngestAsync(request, index, NewBatch(), cancellationToken);
 
     public async Task<DocumentResult> IngestAsync(IngestRequest request, uint index, Batch batch, CancellationToken cancellationToken)
     {
@@ -146,7 +151,8 @@ public sealed class IngestionPipeline(
             $"makes {chunks.Count} chunks; the limit is {limits.MaxChunksPerDocument} per document (split it into smaller documents)");
 
         long generation = ChunkGenerations.Next();
-        var points = await EmbedAsync(target.Name, request, document, chunks, hash, generation, model.Name, collection.AverageDocumentLength, cancellationToken);
+        var points = await EmbedAsync(target.Name, request, document, chunks, hash, generation, model.Name, collection.AverageDocumentLength,
+            batch.Embeds, cancellationToken);
         await vectors.UpsertAsync(new UpsertRequest { Collection = collection.Name, Points = { points } }, cancellationToken: cancellationToken);
         await vectors.DeletePointsAsync(new DeletePointsRequest
         {
@@ -178,42 +184,31 @@ public sealed class IngestionPipeline(
         result.Chunks = 0;
     }
 
+    /// <summary>
+    /// The chunks' points: their vectors and their sentences' vectors from the stream's shared Embed
+    /// calls, both asked at once; a sentence that is a whole chunk takes that chunk's vector.
+    /// </summary>
     private async Task<List<Point>> EmbedAsync(string source, IngestRequest request, ParsedDocument document,
-        List<Chunk> chunks, string hash, long generation, string model, double averageLength, CancellationToken cancellationToken)
+        List<Chunk> chunks, string hash, long generation, string model, double averageLength, EmbedBatcher embeds,
+        CancellationToken cancellationToken)
     {
-        var points = new List<Point>(chunks.Count);
-        int truncated = 0;
+        List<(string Text, IReadOnlyList<RagPlatform.Text.TextSpan> Sentences)> texts = [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))];
+        var chunkTexts = texts.ConvertAll(t => t.Text);
+        var sentences = SentenceEmbedder.Distinct(texts, chunkTexts.ToHashSet(StringComparer.Ordinal));
         // Sentence vectors are embedded alongside the chunks, so answering never embeds a sentence; if the
-        // chunks fail, the sentences' calls are stopped and their outcome observed, not left running.
+        // chunks fail, the sentences' wait is stopped and its outcome observed, not left running.
         using var sentencesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sentenceVectors = SentenceEmbedder.EmbedAsync(embedding, model,
-            [.. chunks.Select(c => (c.TextOf(document.Text), c.Sentences))], options.Value.EmbedBatchSize, sentencesStop.Token);
+        var sentenceVectors = embeds.EmbedAsync(new EmbedRequest { InputType = InputType.Document, Model = model, Dense = true },
+            sentences, sentencesStop.Token);
+        EmbedBatcher.Embedded chunkVectors;
         try
         {
-            foreach (var batch in chunks.Chunk(options.Value.EmbedBatchSize))
+            chunkVectors = await embeds.EmbedAsync(new EmbedRequest
             {
-                var embed = new EmbedRequest
-                {
-                    InputType = InputType.Document,
-                    Model = model,
-                    SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
-                };
-                embed.Texts.Add(batch.Select(c => c.TextOf(document.Text)));
-                var response = await embedding.EmbedAsync(embed, cancellationToken: cancellationToken);
-                for (int i = 0; i < batch.Length; i++)
-                {
-                    var vectorsOf = response.Embeddings[i];
-                    if (vectorsOf.Truncated) truncated++;
-                    points.Add(new Point
-                    {
-                        Id = ChunkGenerations.PointId(request.DocumentId, generation, batch[i].Index),
-                        Dense = { vectorsOf.Dense },
-                        Sparse = vectorsOf.Sparse,
-                        DocumentLength = vectorsOf.SparseLength,
-                        Payload = ChunkPayload.Create(source, request.DocumentId, document.Title, batch[i], document.Text, hash, generation, request.Metadata),
-                    });
-                }
-            }
+                InputType = InputType.Document,
+                Model = model,
+                SparseParameters = new SparseParameters { AverageDocumentLength = averageLength },
+            }, chunkTexts, cancellationToken);
         }
         catch
         {
@@ -221,7 +216,27 @@ public sealed class IngestionPipeline(
             try { await sentenceVectors; } catch { } // the chunks' failure is the one to report
             throw;
         }
-        var perChunk = await sentenceVectors;
+        var sentencesEmbedded = await sentenceVectors;
+
+        var points = new List<Point>(chunks.Count);
+        var rows = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        int truncated = 0;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            var vectorsOf = chunkVectors.Embeddings[i];
+            if (vectorsOf.Truncated) truncated++;
+            rows.TryAdd(chunkTexts[i], [.. vectorsOf.Dense]);
+            points.Add(new Point
+            {
+                Id = ChunkGenerations.PointId(request.DocumentId, generation, chunks[i].Index),
+                Dense = { vectorsOf.Dense },
+                Sparse = vectorsOf.Sparse,
+                DocumentLength = vectorsOf.SparseLength,
+                Payload = ChunkPayload.Create(source, request.DocumentId, document.Title, chunks[i], document.Text, hash, generation, request.Metadata),
+            });
+        }
+        for (int i = 0; i < sentences.Count; i++) rows[sentences[i]] = [.. sentencesEmbedded.Embeddings[i].Dense];
+        var perChunk = SentenceEmbedder.Payloads(texts, rows, chunkVectors.Model, chunkVectors.EmbeddingSpace);
         for (int i = 0; i < points.Count; i++)
             if (perChunk[i] is { } vectorsOfSentences) points[i].Payload.Fields[SentenceVectorPayload.Key] = vectorsOfSentences;
         if (truncated > 0 && options.Value.ChunkWords > 0)

@@ -16,33 +16,40 @@ public static class SentenceEmbedder
     public static async Task<Value?[]> EmbedAsync(EmbeddingService.EmbeddingServiceClient embedding, string model,
         IReadOnlyList<(string Text, IReadOnlyList<TextSpan> Sentences)> chunks, int batchSize, CancellationToken cancellationToken)
     {
-        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var distinct = Distinct(chunks);
+        if (distinct.Count == 0) return new Value?[chunks.Count];
+        var request = new EmbedRequest { InputType = InputType.Document, Model = model, Dense = true };
+        var embedded = await new EmbedBatcher(embedding, batchSize).EmbedAsync(request, distinct, cancellationToken);
+        var rows = new Dictionary<string, float[]>(distinct.Count, StringComparer.Ordinal);
+        for (int i = 0; i < distinct.Count; i++) rows[distinct[i]] = [.. embedded.Embeddings[i].Dense];
+        return Payloads(chunks, rows, embedded.Model, embedded.EmbeddingSpace);
+    }
+
+    /// <summary>The chunks' sentences, each once, in order of first appearance, leaving out texts embedded already.</summary>
+    public static List<string> Distinct(IReadOnlyList<(string Text, IReadOnlyList<TextSpan> Sentences)> chunks,
+        IReadOnlySet<string>? embeddedAlready = null)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var distinct = new List<string>();
         foreach (var (text, sentences) in chunks)
             foreach (var s in sentences)
-                if (rows.TryAdd(text[s.Start..s.End], distinct.Count))
-                    distinct.Add(text[s.Start..s.End]);
+            {
+                var sentence = text[s.Start..s.End];
+                if (seen.Add(sentence) && embeddedAlready?.Contains(sentence) != true) distinct.Add(sentence);
+            }
+        return distinct;
+    }
+
+    /// <summary>Per chunk, in order: the payload value of its sentences' vectors, looked up by their text (null for a chunk without sentences).</summary>
+    public static Value?[] Payloads(IReadOnlyList<(string Text, IReadOnlyList<TextSpan> Sentences)> chunks,
+        IReadOnlyDictionary<string, float[]> vectors, string model, string embeddingSpace)
+    {
         var values = new Value?[chunks.Count];
-        if (distinct.Count == 0) return values;
-
-        var vectors = new float[distinct.Count][];
-        string space = "", served = model;
-        for (int offset = 0; offset < distinct.Count; offset += batchSize)
-        {
-            var request = new EmbedRequest { InputType = InputType.Document, Model = model, Dense = true };
-            request.Texts.Add(distinct.Skip(offset).Take(batchSize));
-            var response = await embedding.EmbedAsync(request, cancellationToken: cancellationToken);
-            for (int i = 0; i < request.Texts.Count; i++)
-                vectors[offset + i] = [.. response.Embeddings[i].Dense];
-            space = response.EmbeddingSpace;
-            served = response.Model;
-        }
-
         for (int c = 0; c < chunks.Count; c++)
         {
             var (text, sentences) = chunks[c];
             if (sentences.Count > 0)
-                values[c] = SentenceVectorPayload.Create(served, space, [.. sentences.Select(s => vectors[rows[text[s.Start..s.End]]])]);
+                values[c] = SentenceVectorPayload.Create(model, embeddingSpace, [.. sentences.Select(s => vectors[text[s.Start..s.End]])]);
         }
         return values;
     }

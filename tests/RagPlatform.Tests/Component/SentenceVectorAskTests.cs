@@ -40,12 +40,20 @@ public sealed class SentenceVectorAskTests : IAsyncLifetime
         "It has not run since.";
 
     private readonly RequestRecorder recorder = new();
+    private ScriptedHttpServer writer = null!;
     private ServiceHost host = null!;
     private QueryRouterService.QueryRouterServiceClient router = null!;
 
     public async Task InitializeAsync()
     {
-        host = await ServiceHost.StartStandaloneAsync(configure: b =>
+        // A chat model that writes its answers, beside the extractive default.
+        writer = await ScriptedHttpServer.StartAsync((_, _) => OpenAIChatReplies.Stream(["The pumps flooded [1]."]));
+        host = await ServiceHost.StartStandaloneAsync(new Dictionary<string, string?>
+        {
+            ["Generation:Models:writer:Provider"] = "openai-compatible",
+            ["Generation:Models:writer:Endpoint"] = new Uri(writer.Address, "v1/").ToString(),
+            ["Generation:Models:writer:Model"] = "writer-model",
+        }, configure: b =>
         {
             b.Services.AddSingleton(recorder);
             b.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<RequestRecorder>());
@@ -60,7 +68,29 @@ public sealed class SentenceVectorAskTests : IAsyncLifetime
         Assert.Equal(DocumentStatus.Indexed, Assert.Single((await ingest).Results).Status);
     }
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await writer.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_generative_base_model_is_sent_neither_sentence_vectors_nor_the_question_vectors()
+    {
+        recorder.Generates.Clear();
+        var answer = await router.AskAsync(new AskRequest
+        {
+            Question = "Why was the reactor stopped?", Strategy = Strategy.Rag, GenerationModel = "writer", Cache = CachePolicy.Bypass,
+        }, ServiceHost.Tenant(Tenant));
+
+        Assert.False(answer.Extractive);
+        var generate = Assert.Single(recorder.Generates);
+        Assert.Equal("writer", generate.Model);
+        var passage = Assert.Single(generate.Passages);
+        Assert.Null(passage.SentenceVectors);
+        Assert.Empty(generate.QueryEmbeddings);
+        Assert.Single(writer.Requests);
+    }
 
     [Fact]
     public async Task Sentences_are_embedded_at_ingest_and_reused_at_ask_without_a_model_call()

@@ -69,6 +69,20 @@ public sealed class UseLiteParityTests(UseLiteWeights weights) : IClassFixture<U
         AssertClose(cases, results.Select(r => r.Vector).ToList());
     }
 
+    [Fact]
+    public void A_batch_split_across_threads_gives_each_text_exactly_its_own_vector()
+    {
+        // Long enough to be split into one pass per core; every text's vector must be the one it gets alone, in its place.
+        var texts = Cases.Value.Select(c => c.Text).ToList();
+        var batched = weights.Encoder.Encode(texts, isQuery: false);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var alone = weights.Encoder.Encode([texts[i]], isQuery: false)[0];
+            Assert.True(alone.Vector.AsSpan().SequenceEqual(batched[i].Vector), $"text {i} differs in a batch");
+            Assert.Equal(alone.TokenCount, batched[i].TokenCount);
+        }
+    }
+
     private static void AssertClose(IReadOnlyList<Case> cases, IReadOnlyList<float[]> vectors)
     {
         Assert.Equal(cases.Count, vectors.Count);

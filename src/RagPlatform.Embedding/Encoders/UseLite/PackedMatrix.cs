@@ -45,14 +45,14 @@ public sealed class PackedMatrix
         return new PackedMatrix(rows, columns, packed, bias.ToArray());
     }
 
-    /// <summary>output[m × Columns] = input[m × Rows] · this + bias.</summary>
-    public void Multiply(float[] input, int m, float[] output)
+    /// <summary>output[m × Columns] = input[m × Rows] · this + bias; on one thread unless <paramref name="parallel"/> and the product is large.</summary>
+    public void Multiply(float[] input, int m, float[] output, bool parallel = true)
     {
         if (input.Length < m * Rows || output.Length < m * Columns) throw new ArgumentException("buffers too small");
         int blocks = (m + RowsPerBlock - 1) / RowsPerBlock;
         int panelCount = Columns / PanelWidth;
         int tiles = blocks * panelCount;
-        if ((long)m * Rows * Columns < ParallelThreshold || Environment.ProcessorCount == 1)
+        if (!parallel || (long)m * Rows * Columns < ParallelThreshold || Environment.ProcessorCount == 1)
         {
             for (int tile = 0; tile < tiles; tile++) MultiplyTile(input, m, output, tile / panelCount, tile % panelCount);
             return;

@@ -8,6 +8,7 @@ namespace RagPlatform.Embedding.Encoders.UseLite;
 /// pieces back to back with no padding: the graph masks padding out of attention and out of the
 /// mean, so leaving it out gives the same vectors and saves its cost. Per-piece work (layer norms,
 /// projections, feed-forward) runs over all pieces at once; attention runs per sentence and head.
+/// A pass may use several threads (one long batch) or one (a part of a batch split across threads).
 /// </summary>
 internal static class UseLiteForwardPass
 {
@@ -15,7 +16,7 @@ internal static class UseLiteForwardPass
     private const int ParallelAttentionPieces = 256;
 
     /// <summary>One L2-normalised vector per sentence; each sentence at most MaxLength pieces.</summary>
-    public static float[][] Run(UseLiteModel model, IReadOnlyList<ReadOnlyMemory<int>> sentences)
+    public static float[][] Run(UseLiteModel model, IReadOnlyList<ReadOnlyMemory<int>> sentences, bool parallel = true)
     {
         var starts = new int[sentences.Count + 1];
         for (int s = 0; s < sentences.Count; s++)
@@ -41,15 +42,15 @@ internal static class UseLiteForwardPass
             {
                 Embed(model, sentences, starts, embedded);
                 var first = model.Layers[0];
-                Attend(model, first, embedded, pieces, starts, normed, projected, context, stream);
-                model.Residual.Multiply(embedded, pieces, scratch);
+                Attend(model, first, embedded, pieces, starts, normed, projected, context, stream, parallel);
+                model.Residual.Multiply(embedded, pieces, scratch, parallel);
                 TensorPrimitives.Add(stream.AsSpan(0, pieces * wide), scratch.AsSpan(0, pieces * wide), stream.AsSpan(0, pieces * wide));
-                FeedForward(model, first, stream, pieces, normed, projected, scratch);
+                FeedForward(model, first, stream, pieces, normed, projected, scratch, parallel);
 
                 var second = model.Layers[1];
-                Attend(model, second, stream, pieces, starts, normed, projected, context, scratch);
+                Attend(model, second, stream, pieces, starts, normed, projected, context, scratch, parallel);
                 TensorPrimitives.Add(stream.AsSpan(0, pieces * wide), scratch.AsSpan(0, pieces * wide), stream.AsSpan(0, pieces * wide));
-                FeedForward(model, second, stream, pieces, normed, projected, scratch);
+                FeedForward(model, second, stream, pieces, normed, projected, scratch, parallel);
 
                 Pool(stream, wide, sentences.Count, starts, pooled);
             }
@@ -62,7 +63,7 @@ internal static class UseLiteForwardPass
 
         // An empty sentence pools to zeros (the graph divides by max(length, 1)): tanh of the bias.
         var hidden = new float[sentences.Count * model.Dimension];
-        model.Tanh.Multiply(pooled, sentences.Count, hidden);
+        model.Tanh.Multiply(pooled, sentences.Count, hidden, parallel);
         var vectors = new float[sentences.Count][];
         for (int s = 0; s < sentences.Count; s++)
         {
@@ -96,10 +97,10 @@ internal static class UseLiteForwardPass
 
     /// <summary>output = attention(layer norm(input)) projected to the layer's output width.</summary>
     private static void Attend(UseLiteModel model, UseLiteLayer layer, float[] input, int pieces, int[] starts,
-        float[] normed, float[] projected, float[] context, float[] output)
+        float[] normed, float[] projected, float[] context, float[] output, bool parallel)
     {
         LayerNorm(input, pieces, layer.Width, layer.AttentionNormScale, layer.AttentionNormBias, model.LayerNormEpsilon, normed);
-        layer.QueryKeyValue.Multiply(normed, pieces, projected);
+        layer.QueryKeyValue.Multiply(normed, pieces, projected, parallel);
         int width = layer.Width, stride = 3 * width;
         for (int piece = 0; piece < pieces; piece++)
         {
@@ -108,11 +109,11 @@ internal static class UseLiteForwardPass
         }
         int sentences = starts.Length - 1;
         int jobs = sentences * layer.Heads;
-        if (pieces < ParallelAttentionPieces)
+        if (!parallel || pieces < ParallelAttentionPieces)
             for (int job = 0; job < jobs; job++) AttendHead(layer, projected, starts, job / layer.Heads, job % layer.Heads, context);
         else
             Parallel.For(0, jobs, job => AttendHead(layer, projected, starts, job / layer.Heads, job % layer.Heads, context));
-        layer.AttentionOutput.Multiply(context, pieces, output);
+        layer.AttentionOutput.Multiply(context, pieces, output, parallel);
     }
 
     private static void AttendHead(UseLiteLayer layer, float[] projected, int[] starts, int sentence, int head, float[] context)
@@ -138,14 +139,14 @@ internal static class UseLiteForwardPass
 
     /// <summary>stream += feed-forward(layer norm(stream)).</summary>
     private static void FeedForward(UseLiteModel model, UseLiteLayer layer, float[] stream, int pieces,
-        float[] normed, float[] inner, float[] scratch)
+        float[] normed, float[] inner, float[] scratch, bool parallel)
     {
         int width = layer.OutputWidth;
         LayerNorm(stream, pieces, width, layer.FeedForwardNormScale, layer.FeedForwardNormBias, model.LayerNormEpsilon, normed);
-        layer.FeedForwardInner.Multiply(normed, pieces, inner);
+        layer.FeedForwardInner.Multiply(normed, pieces, inner, parallel);
         var activations = inner.AsSpan(0, pieces * layer.FeedForwardInner.Columns);
         TensorPrimitives.Max(activations, 0f, activations);
-        layer.FeedForwardOuter.Multiply(inner, pieces, scratch);
+        layer.FeedForwardOuter.Multiply(inner, pieces, scratch, parallel);
         var all = stream.AsSpan(0, pieces * width);
         TensorPrimitives.Add(scratch.AsSpan(0, pieces * width), all, all);
     }
