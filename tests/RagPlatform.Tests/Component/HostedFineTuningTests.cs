@@ -33,11 +33,10 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
     }
 
     /// <summary>FineTuning alone, or with <paramref name="standalone"/> all services (an unknown base is then looked for in Embedding too).</summary>
-    private async Task StartAsync(HostedFineTuningApi api, IDictionary<string, string?>? extra = null, bool standalone = false)
+    private Task StartAsync(HostedFineTuningApi api, IDictionary<string, string?>? extra = null, bool standalone = false)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["FineTuning:DataDirectory"] = dataDirectory,
             [$"FineTuning:RemoteBases:{Base}:Endpoint"] = api.Endpoint.ToString(),
             [$"FineTuning:RemoteBases:{Base}:Model"] = HostedFineTuningApi.BaseModel,
             [$"FineTuning:RemoteBases:{Base}:ApiKey"] = Key,
@@ -46,6 +45,12 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
             ["FineTuning:RemoteMaxRetryDelay"] = "00:00:02",
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>()) settings[name] = value;
+        return StartAsync(settings, standalone);
+    }
+
+    private async Task StartAsync(Dictionary<string, string?> settings, bool standalone = false)
+    {
+        settings["FineTuning:DataDirectory"] = dataDirectory;
         host = standalone ? await ServiceHost.StartStandaloneAsync(settings)
             : await ServiceHost.StartAsync(b => b.AddFineTuningService(), a => a.MapFineTuningService(), settings);
         client = new FineTuningService.FineTuningServiceClient(host.Channel);
@@ -240,6 +245,40 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_again_by_its_metadata_rather_than_created_twice()
+    {
+        await using var api = await HostedFineTuningApi.StartAsync(Training());
+        int creates = 0;
+        api.LoseAnswer = r => r.Method == "POST" && r.PathAndQuery.Split('?')[0] == "/v1/fine_tuning/jobs" && Interlocked.Increment(ref creates) == 1;
+        await StartAsync(api);
+        var (train, _) = await UploadDatasetsAsync();
+        var job = await CreateAsync(train);
+
+        var events = await WatchAsync(job.Id);
+        Assert.Equal(JobState.Succeeded, States(events).Last());
+        Assert.Contains(Messages(events), m => m.StartsWith("waiting to retry: ", StringComparison.Ordinal) && m.Contains("HTTP 502"));
+        Assert.Single(api.To("POST", "/v1/fine_tuning/jobs")); // the 5xx of a create is not retried blindly
+        Assert.NotEmpty(api.To("GET", "/v1/fine_tuning/jobs")); // the next claim looked for it
+        Assert.Equal(2, api.To("POST", "/v1/files").Count());
+        Assert.Equal(api.FineTunedModel, Assert.Single((await client.ListModelsAsync(new ListModelsRequest())).Models).Artifact);
+    }
+
+    [Fact]
+    public async Task A_remote_job_cancelled_at_the_provider_ends_the_job_cancelled()
+    {
+        await using var api = await HostedFineTuningApi.StartAsync(new Phase("validating_files"), new Phase("running"), new Phase("cancelled"));
+        await StartAsync(api);
+        var (train, _) = await UploadDatasetsAsync();
+        var job = await CreateAsync(train);
+
+        var events = await WatchAsync(job.Id);
+        Assert.Equal(JobState.Cancelled, States(events).Last());
+        Assert.Contains("hosted job ftjob-remote1 was cancelled at the provider", Messages(events));
+        Assert.Empty(api.To("POST", "/v1/fine_tuning/jobs/ftjob-remote1/cancel"));
+        Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
+    }
+
+    [Fact]
     public async Task A_refused_api_key_fails_the_job_clearly_without_showing_the_key()
     {
         await using var api = await HostedFineTuningApi.StartAsync(Training());
@@ -329,5 +368,42 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters(), dataset: pairs.Id), "training_dataset_id");
         Assert.Empty(api.Requests); // nothing reached the provider
         Assert.Empty((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
+    }
+
+    [OpenAILiveFact]
+    public async Task Live_a_hosted_job_uploads_its_files_and_creates_the_remote_job_then_a_cancel_stops_it()
+    {
+        // Runs the contract against the real API up to a created remote job, then cancels it so that nothing is trained or billed.
+        var endpoint = Environment.GetEnvironmentVariable("OPENAI_BASE_URL");
+        await StartAsync(new Dictionary<string, string?>
+        {
+            [$"FineTuning:RemoteBases:{Base}:Model"] = Environment.GetEnvironmentVariable("OPENAI_FINETUNE_MODEL") is { Length: > 0 } m ? m : "gpt-4o-mini-2024-07-18",
+            [$"FineTuning:RemoteBases:{Base}:ApiKeyVariable"] = "OPENAI_API_KEY",
+            [$"FineTuning:RemoteBases:{Base}:Endpoint"] = string.IsNullOrWhiteSpace(endpoint) ? null : endpoint,
+            ["FineTuning:RemotePollInterval"] = "00:00:02",
+        });
+        var train = await FineTuningData.UploadAsync(client, ChatLines(10), DatasetKind.Chat);
+        var validation = await FineTuningData.UploadAsync(client, PromptLine, DatasetKind.PromptCompletion);
+        var job = await CreateAsync(train, validation, suffix: "live" + Guid.NewGuid().ToString("N")[..6]);
+        var created = await WatchAsync(job.Id, e => e.Message.StartsWith("hosted job ", StringComparison.Ordinal)
+            || e.StateChanged is JobState.Failed);
+        Assert.True(created.Last().EventCase == JobEvent.EventOneofCase.Message,
+            (await client.GetJobAsync(new GetJobRequest { Id = job.Id })).Error?.Message);
+        Assert.Contains(Messages(created), m => m.StartsWith("created hosted job ftjob-", StringComparison.Ordinal));
+
+        await client.CancelJobAsync(new CancelJobRequest { Id = job.Id });
+        Assert.Equal(JobState.Cancelled, States(await WatchAsync(job.Id)).Last());
+        Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
+    }
+}
+
+/// <summary>A test against the live hosted fine-tuning API: skipped, with the reason, unless OPENAI_API_KEY is set.</summary>
+public sealed class OpenAILiveFactAttribute : FactAttribute
+{
+    public OpenAILiveFactAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OPENAI_API_KEY")))
+            Skip = "OPENAI_API_KEY is not set: no hosted fine-tuning API to run against; "
+                + "the executor's contract is checked against a local server answering as the documented API does";
     }
 }

@@ -5,7 +5,7 @@ namespace RagPlatform.Tests.Infrastructure;
 /// <summary>
 /// A local server that answers as OpenAI's documented files and fine-tuning API does (and its chat
 /// completions, for the model it produced), so the requests the hosted executor sends can be read
-/// and the remote job driven through states the test scripts. Each read of the job moves it one
+/// and the remote job driven through states the test scripts, and answers lost. Each read of the job moves it one
 /// <see cref="Phase"/> on (a phase marked Hold waits for <see cref="Release"/>); a phase's events and
 /// checkpoints appear when the job reaches it. Requests can be refused (401, 429, 5xx) by a rule.
 /// </summary>
@@ -39,6 +39,9 @@ public sealed class HostedFineTuningApi : IAsyncDisposable
     /// <summary>Refuses a request with this reply instead of answering it, when it returns one.</summary>
     public Func<RecordedRequest, ScriptedReply?>? Refuse { get; set; }
 
+    /// <summary>Handles a request (its effect happens) but loses the answer: the client sees a 502.</summary>
+    public Func<RecordedRequest, bool>? LoseAnswer { get; set; }
+
     public Uri Endpoint => new(server.Address, "v1/");
     public IReadOnlyList<RecordedRequest> Requests => server.Requests;
     public string FineTunedModel => $"ft:{BaseModel}:acme:{suffix}:7xq";
@@ -46,7 +49,7 @@ public sealed class HostedFineTuningApi : IAsyncDisposable
     public static async Task<HostedFineTuningApi> StartAsync(params Phase[] phases)
     {
         var api = new HostedFineTuningApi(phases);
-        api.server = await ScriptedHttpServer.StartAsync((request, _) => api.Refuse?.Invoke(request) ?? api.Answer(request));
+        api.server = await ScriptedHttpServer.StartAsync((request, _) => api.Refuse?.Invoke(request) ?? api.AnswerOrLose(request));
         return api;
     }
 
@@ -77,6 +80,12 @@ public sealed class HostedFineTuningApi : IAsyncDisposable
         fine_tuned_model_checkpoint = $"ft:{BaseModel}:acme::ckpt-step-{step}", step_number = step, fine_tuning_job_id = "ftjob-remote1",
         metrics = new { step, train_loss = trainLoss, valid_loss = validLoss, train_mean_token_accuracy = 0.5, valid_mean_token_accuracy = 0.4 },
     };
+
+    private ScriptedReply AnswerOrLose(RecordedRequest request)
+    {
+        var answer = Answer(request);
+        return LoseAnswer?.Invoke(request) == true ? OpenAIChatReplies.Error(502, "Bad gateway") : answer;
+    }
 
     private ScriptedReply Answer(RecordedRequest request)
     {
