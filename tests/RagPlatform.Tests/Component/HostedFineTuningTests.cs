@@ -4,6 +4,10 @@ using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.FineTuning.Extensions;
 using RagPlatform.Generation.Extensions;
+using RagPlatform.FineTuning.Jobs;
+using RagPlatform.FineTuning.Storage.Redis;
+using RagPlatform.Launcher;
+using Microsoft.Extensions.DependencyInjection;
 using RagPlatform.Tests.Infrastructure;
 using Gen = RagPlatform.Contracts.Generation.V1;
 using Phase = RagPlatform.Tests.Infrastructure.HostedFineTuningApi.Phase;
@@ -215,20 +219,25 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
         Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
     }
 
-    [Fact]
-    public async Task A_restart_mid_job_follows_the_same_remote_job_without_creating_another()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_restart_mid_job_follows_the_same_remote_job_without_creating_another(bool inRedis)
     {
+        await using var redis = inRedis ? await RedisServer.StartAsync(Path.Combine(dataDirectory, "redis")) : null;
+        var store = new Dictionary<string, string?> { ["ConnectionStrings:redis"] = redis?.ConnectionString };
         await using var api = await HostedFineTuningApi.StartAsync(new Phase("validating_files"),
             new Phase("running", [HostedFineTuningApi.Metrics(1, 2, 1.5)], [HostedFineTuningApi.Checkpoint(2, 1.5, 1.6)], Hold: true),
             new Phase("running", [HostedFineTuningApi.Metrics(2, 4, 0.9)], [HostedFineTuningApi.Checkpoint(4, 0.9, 1.1)]),
             new Phase("succeeded"));
-        await StartAsync(api);
+        await StartAsync(api, store);
+        Assert.Equal(inRedis, host!.Services.GetRequiredService<IJobStore>() is RedisJobStore);
         var (train, _) = await UploadDatasetsAsync();
         var job = await CreateAsync(train, suffix: "restarted");
         await WatchAsync(job.Id, e => e.Checkpoint is { Epoch: 1 });
         await host!.DisposeAsync(); // the service stops while the remote job runs
         host = null;
-        await StartAsync(api);
+        await StartAsync(api, store);
         api.Release();
 
         var events = await WatchAsync(job.Id);
