@@ -219,6 +219,29 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
         Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
     }
 
+    [Fact]
+    public async Task A_cancel_while_the_create_call_is_unanswered_finds_the_remote_job_and_cancels_it()
+    {
+        await using var api = await HostedFineTuningApi.StartAsync(Training());
+        var createArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        static bool IsCreate(RecordedRequest r) => r.Method == "POST" && r.PathAndQuery.Split('?')[0] == "/v1/fine_tuning/jobs";
+        api.Refuse = r =>
+        {
+            if (IsCreate(r)) createArrived.TrySetResult();
+            return null;
+        };
+        api.DelayAnswer = r => IsCreate(r) ? TimeSpan.FromMinutes(5) : TimeSpan.Zero; // created, but the answer does not come
+        await StartAsync(api);
+        var (train, _) = await UploadDatasetsAsync();
+        var job = await CreateAsync(train);
+        await createArrived.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+        await client.CancelJobAsync(new CancelJobRequest { Id = job.Id });
+        Assert.Equal(JobState.Cancelled, States(await WatchAsync(job.Id)).Last());
+        Assert.Single(api.To("POST", "/v1/fine_tuning/jobs/ftjob-remote1/cancel"));
+        Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -42,6 +42,9 @@ public sealed class HostedFineTuningApi : IAsyncDisposable
     /// <summary>Handles a request (its effect happens) but loses the answer: the client sees a 502.</summary>
     public Func<RecordedRequest, bool>? LoseAnswer { get; set; }
 
+    /// <summary>How long the answer to a request takes to come.</summary>
+    public Func<RecordedRequest, TimeSpan>? DelayAnswer { get; set; }
+
     public Uri Endpoint => new(server.Address, "v1/");
     public IReadOnlyList<RecordedRequest> Requests => server.Requests;
     public string FineTunedModel => $"ft:{BaseModel}:acme:{suffix}:7xq";
@@ -84,7 +87,8 @@ public sealed class HostedFineTuningApi : IAsyncDisposable
     private ScriptedReply AnswerOrLose(RecordedRequest request)
     {
         var answer = Answer(request);
-        return LoseAnswer?.Invoke(request) == true ? OpenAIChatReplies.Error(502, "Bad gateway") : answer;
+        answer = LoseAnswer?.Invoke(request) == true ? OpenAIChatReplies.Error(502, "Bad gateway") : answer;
+        return answer with { Delay = DelayAnswer?.Invoke(request) ?? TimeSpan.Zero };
     }
 
     private ScriptedReply Answer(RecordedRequest request)

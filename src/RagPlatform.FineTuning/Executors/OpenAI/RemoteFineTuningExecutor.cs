@@ -73,11 +73,12 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
             else await run.MessageAsync($"following hosted job {state.RemoteJobId}", cancellationToken);
             return await FollowAsync(run, settings, clients, calls, state, cancellationToken);
         }
-        catch (Exception) when (cancellationToken.IsCancellationRequested && state?.RemoteJobId is { } remoteJobId)
+        catch (Exception) when (cancellationToken.IsCancellationRequested && state is not null)
         {
-            // A shutdown or a lost claim leaves the remote job running for the next claim; a cancel stops it.
+            // A shutdown or a lost claim leaves the remote job running for the next claim; a cancel
+            // stops it, even one created by a call the cancel cut short.
             if (await run.IsCancelRequestedAsync(CancellationToken.None))
-                await CancelRemoteAsync(run, clients, calls, remoteJobId);
+                await CancelRemoteAsync(run, clients, calls, state.RemoteJobId);
             throw;
         }
     }
@@ -107,10 +108,12 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
     /// The remote job an earlier claim created but could not record (its answer or its checkpoint was
     /// lost), found by the job id it carries in its metadata among the provider's latest jobs.
     /// </summary>
-    private static async Task<string?> FindCreatedAsync(JobRun run, RemoteClients clients, RemoteCalls calls, CancellationToken cancellationToken)
-    {
-        if (run.ResumeFrom is null) return null;
-        return await calls.RunAsync("list fine-tuning jobs", async token =>
+    private static async Task<string?> FindCreatedAsync(JobRun run, RemoteClients clients, RemoteCalls calls, CancellationToken cancellationToken) =>
+        run.ResumeFrom is null ? null : await FindByMetadataAsync(run, clients, calls, cancellationToken);
+
+    /// <summary>This job's remote job among the provider's latest hundred, by the metadata it was created with.</summary>
+    private static async Task<string?> FindByMetadataAsync(JobRun run, RemoteClients clients, RemoteCalls calls, CancellationToken cancellationToken) =>
+        await calls.RunAsync("list fine-tuning jobs", async token =>
         {
             int seen = 0;
             await foreach (var job in clients.FineTuning.GetJobsAsync(new FineTuningJobCollectionOptions { PageSize = 100 }, token))
@@ -120,7 +123,6 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
             }
             return null;
         }, cancellationToken);
-    }
 
     private async Task<string> CreateAsync(JobRun run, RemoteBaseOptions settings, RemoteClients clients, RemoteCalls calls,
         RemoteJobState state, CancellationToken cancellationToken)
@@ -241,11 +243,13 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
         return model;
     }
 
-    private async Task CancelRemoteAsync(JobRun run, RemoteClients clients, RemoteCalls calls, string remoteJobId)
+    private async Task CancelRemoteAsync(JobRun run, RemoteClients clients, RemoteCalls calls, string? remoteJobId)
     {
         using var timeout = new CancellationTokenSource(options.Value.RemoteRequestTimeout);
         try
         {
+            remoteJobId ??= await FindByMetadataAsync(run, clients, calls, timeout.Token);
+            if (remoteJobId is null) return;
             var job = await calls.RunAsync("read the fine-tuning job", token => clients.FineTuning.GetJobAsync(remoteJobId, token), timeout.Token);
             if (!job.Status.InProgress) return;
             await calls.RunAsync("cancel the fine-tuning job", token => job.CancelAndUpdateAsync(token), timeout.Token);
