@@ -157,8 +157,8 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
         while (true)
         {
             var job = await calls.RunAsync("read the fine-tuning job", token => clients.FineTuning.GetJobAsync(remoteJobId, token), cancellationToken);
-            state = await ReportEventsAsync(run, job, calls, state, cancellationToken);
-            state = await ReportCheckpointsAsync(run, job, calls, state, cancellationToken);
+            state = await RemoteProgress.ReportEventsAsync(run, job, calls, state, cancellationToken);
+            state = await RemoteProgress.ReportCheckpointsAsync(run, job, calls, state, cancellationToken);
             var status = job.Status.ToString();
             if (status != lastStatus)
             {
@@ -181,54 +181,6 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
             }
             await Task.Delay(options.Value.RemotePollInterval, cancellationToken);
         }
-    }
-
-    /// <summary>Remote events newer than the last one reported (the API lists newest first), oldest first, as job events.</summary>
-    private static async Task<RemoteJobState> ReportEventsAsync(JobRun run, FineTuningJob job, RemoteCalls calls, RemoteJobState state,
-        CancellationToken cancellationToken)
-    {
-        var fresh = await calls.RunAsync("read the fine-tuning job's events", async token =>
-        {
-            var newer = new List<FineTuningEvent>();
-            await foreach (var e in job.GetEventsAsync(new GetEventsOptions { PageSize = 100 }, token))
-            {
-                if (e.Id == state.LastEventId) break;
-                newer.Add(e);
-            }
-            return newer;
-        }, cancellationToken);
-        for (int i = fresh.Count - 1; i >= 0; i--)
-        {
-            var e = fresh[i];
-            if (e.Kind == FineTuningJobEventKind.Metrics && RemoteMetrics.Parse(e.Data) is { } metrics)
-                await run.ReportAsync(metrics.Step, state.Epochs + 1, metrics.TrainLoss, metrics.Validation, cancellationToken);
-            else
-                await run.MessageAsync("hosted: " + e.Message, cancellationToken);
-        }
-        return fresh.Count > 0 ? state with { LastEventId = fresh[0].Id } : state;
-    }
-
-    /// <summary>Remote checkpoints past the last one recorded, each recorded as the job's checkpoint of the next epoch.</summary>
-    private static async Task<RemoteJobState> ReportCheckpointsAsync(JobRun run, FineTuningJob job, RemoteCalls calls, RemoteJobState state,
-        CancellationToken cancellationToken)
-    {
-        var checkpoints = await calls.RunAsync("read the fine-tuning job's checkpoints", async token =>
-        {
-            var all = new List<FineTuningCheckpoint>();
-            await foreach (var c in job.GetCheckpointsAsync(new GetCheckpointsOptions { PageSize = 100 }, token)) all.Add(c);
-            return all;
-        }, cancellationToken);
-        foreach (var checkpoint in checkpoints.Where(c => c.StepNumber > state.LastCheckpointStep).OrderBy(c => c.StepNumber))
-        {
-            var figures = new Dictionary<string, double>();
-            if (checkpoint.Metrics?.TrainLoss is { } train) figures["train_loss"] = train;
-            if (checkpoint.Metrics?.ValidLoss is { } valid) figures["validation_loss"] = valid;
-            if (checkpoint.Metrics?.FullValidLoss is { } full) figures["full_validation_loss"] = full;
-            state = state with { LastCheckpointStep = checkpoint.StepNumber, Epochs = state.Epochs + 1 };
-            await run.MessageAsync($"hosted checkpoint {checkpoint.ModelId} at step {checkpoint.StepNumber}", cancellationToken);
-            await run.SaveCheckpointAsync(state.Epochs, (ulong)checkpoint.StepNumber, figures, state.Serialize(), cancellationToken);
-        }
-        return state;
     }
 
     private static Model Registered(RemoteBaseOptions settings, RemoteJobState state, string remoteJobId, JsonElement body)
