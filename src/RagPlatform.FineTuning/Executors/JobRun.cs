@@ -29,6 +29,14 @@ public sealed class JobRun(IJobStore store, JobClaim claim, JobInputs inputs, Ch
     public Task MessageAsync(string text, CancellationToken cancellationToken) =>
         store.UpdateAsync(claim.Tenant, claim.JobId, _ => true, [JobEvents.Message(text)], claim, cancellationToken);
 
+    /// <summary>Whether a cancel of the job was asked for: a stop for any other reason (shutdown, lost claim) leaves remote work running.</summary>
+    public async Task<bool> IsCancelRequestedAsync(CancellationToken cancellationToken) =>
+        (await store.GetAsync(claim.Tenant, claim.JobId, cancellationToken))?.CancelRequested == true;
+
+    /// <summary>Marks the job as cancelled from outside (a hosted job cancelled at its provider), so that the worker ends it cancelled.</summary>
+    public Task RequestCancelAsync(string reason, CancellationToken cancellationToken) =>
+        store.UpdateAsync(claim.Tenant, claim.JobId, job => { job.CancelRequested = true; return true; }, [JobEvents.Message(reason)], claim, cancellationToken);
+
     /// <summary>Fails with LostClaimException unless this run's claim is still the job's current one.</summary>
     public Task EnsureCurrentAsync(CancellationToken cancellationToken) => store.EnsureCurrentAsync(claim, cancellationToken);
 

@@ -1,6 +1,7 @@
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.FineTuning.Executors;
 using RagPlatform.FineTuning.Executors.Llama;
+using RagPlatform.FineTuning.Executors.OpenAI;
 using RagPlatform.FineTuning.Jobs;
 using RagPlatform.FineTuning.Registry;
 using RagPlatform.ServiceDefaults;
@@ -42,9 +43,11 @@ public static class FineTuningServiceExtensions
         builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddSingleton<JobManager>();
         builder.AddPlatformClient<EmbeddingService.EmbeddingServiceClient>(EmbeddingService);
-        // Chat bases are configured names, so they are matched before the Embedding service is asked.
+        // Chat bases (local GGUF and hosted) are configured names, so they are matched before the Embedding service is asked.
         builder.Services.Configure<ChatFineTuningOptions>(builder.Configuration.GetSection(FineTuningOptions.Section));
         builder.Services.AddSingleton<IJobExecutor, LlamaFinetuneExecutor>();
+        builder.Services.Configure<RemoteFineTuningOptions>(builder.Configuration.GetSection(FineTuningOptions.Section));
+        builder.Services.AddSingleton<IJobExecutor, RemoteFineTuningExecutor>();
         builder.Services.AddSingleton<IJobExecutor, EmbeddingAdapterExecutor>();
         builder.Services.AddSingleton<ExecutorCatalog>();
         builder.Services.AddHostedService<JobWorker>();
