@@ -4,6 +4,7 @@ using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.FineTuning.Adapters;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.ServiceDefaults.Tenancy;
 
@@ -37,6 +38,10 @@ public sealed class EmbeddingAdapterExecutor(EmbeddingService.EmbeddingServiceCl
             throw new UnavailableException("the Embedding service, which serves the base model, is not reachable", error);
         }
     }
+
+    /// <summary>The Embedding service counts with the base's own tokenizer, against the length it embeds whole.</summary>
+    public Task<IBaseTokenizer?> OpenTokenizerAsync(Model baseModel, CancellationToken cancellationToken) =>
+        Task.FromResult<IBaseTokenizer?>(new EmbeddingTokenizer(embedding, baseModel.Name, (int)baseModel.MaxTokens));
 
     public Task ValidateAsync(JobInputs inputs, CancellationToken cancellationToken)
     {
