@@ -48,10 +48,9 @@ public sealed class EmbeddingAdapterExecutor(EmbeddingService.EmbeddingServiceCl
         var pairs = Read(inputs.TrainingFile, "training_dataset_id");
         if (inputs.ValidationFile is { } validationFile)
         {
-            var validation = Read(validationFile, "validation_dataset_id");
-            var trainingQueries = pairs.Select(p => p.Query).ToHashSet(StringComparer.Ordinal);
-            var leaked = validation.Count(p => trainingQueries.Contains(p.Query));
-            Require.That(leaked == 0, "validation_dataset_id", $"{leaked} of its queries are also in the training dataset");
+            Read(validationFile, "validation_dataset_id");
+            DatasetLeakage.Refuse(DatasetLeakage.OfRetrievalPairs(inputs.TrainingFile, validationFile),
+                inputs.Request.TrainingDatasetId, inputs.Request.ValidationDatasetId);
         }
         else
             Require.That(pairs.Select(p => p.Query).Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",

@@ -303,7 +303,9 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
             BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { BatchSize = 8 },
         }).ResponseAsync, "hyperparameters.batch_size");
         var overlapping = await UploadAsync(Chats(5, 10));
-        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => CreateAsync(Base, chats, overlapping, "x", 1), "validation_dataset_id");
+        var leak = await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => CreateAsync(Base, chats, overlapping, "x", 1));
+        Assert.Contains("validation line 1 has the same example as training line 6", leak.Status.Detail); // Chats(5, ..) starts at bed 5, line 6 of Chats(0, ..)
+        Assert.Contains(overlapping.Id, leak.Status.Detail);
         Assert.Empty((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
     }
 }

@@ -239,9 +239,7 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         if (inputs.ValidationFile is { } validationFile)
         {
             var validation = TrainingText.ReadExamples(validationFile, KindOf(request.ValidationDatasetId), "validation_dataset_id");
-            var seen = train.ToHashSet(StringComparer.Ordinal);
-            int leaked = validation.Count(seen.Contains);
-            Require.That(leaked == 0, "validation_dataset_id", $"{leaked} of its examples are also in the training dataset");
+            DatasetLeakage.Refuse(DatasetLeakage.OfExamples(train, validation), request.TrainingDatasetId, request.ValidationDatasetId);
             return (train, validation);
         }
         Require.That(train.Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",
