@@ -78,7 +78,7 @@ public static class DatasetsCommand
                     int read;
                     while ((read = stream.Read(buffer)) > 0) reader.Append(buffer.AsSpan(0, read));
                 }
-                return Print(reader.Complete(), parse.GetValue(json));
+                return Print(reader.CompleteAsync(CancellationToken.None).GetAwaiter().GetResult(), parse.GetValue(json));
             }
             finally { File.Delete(spool); }
         });
@@ -137,6 +137,10 @@ public static class DatasetsCommand
                 AnsiConsole.MarkupLine($"  line {error.Line}{(error.Field.Length > 0 ? " " + Markup.Escape(error.Field) : "")}: {Markup.Escape(error.Reason)}");
             if (dataset.ErrorCount > (ulong)dataset.Errors.Count)
                 AnsiConsole.MarkupLine($"  [grey]… and {dataset.ErrorCount - (ulong)dataset.Errors.Count} more[/]");
+            foreach (var warning in dataset.Warnings)
+                AnsiConsole.MarkupLine($"  [yellow]warning[/] line {warning.Line}{(warning.Field.Length > 0 ? " " + Markup.Escape(warning.Field) : "")}: {Markup.Escape(warning.Reason)}");
+            if (dataset.WarningCount > (ulong)dataset.Warnings.Count)
+                AnsiConsole.MarkupLine($"  [grey]… and {dataset.WarningCount - (ulong)dataset.Warnings.Count} more warnings[/]");
         }
         return dataset.Status == DatasetStatus.Valid ? 0 : 2;
     }

@@ -11,10 +11,14 @@ namespace RagPlatform.FineTuning.Datasets;
 /// <summary>
 /// Takes an uploaded JSONL file chunk by chunk: spools it to a file, hashes it, and validates every
 /// line as it completes, so a large file never sits in memory. One bad line is reported, never fatal.
+/// With a base model's tokenizer, the texts of valid lines are queued and counted in batches
+/// (<see cref="CountPendingAsync"/>), and lines over the model's limit are reported with their count.
 /// </summary>
 public sealed class DatasetReader : IDisposable
 {
     public const int MaxReportedErrors = 100;
+    private const int MaxPendingTexts = 256;
+    private const int MaxPendingCharacters = 1 << 20;
 
     private readonly DatasetHeader header;
     private readonly FileStream spool;
@@ -24,20 +28,31 @@ public sealed class DatasetReader : IDisposable
     private readonly long maxBytes;
     private readonly int maxLineBytes;
     private readonly Dataset dataset;
+    private readonly IBaseTokenizer? tokenizer;
+    private readonly List<CountedText> pending = [];
+    private long pendingCharacters;
+    private ulong lastLineMadeInvalid;
     private ulong lineNumber;
     private bool lineTooLong;
 
-    public DatasetReader(DatasetHeader header, string spoolPath, long maxBytes, int maxLineBytes)
+    public DatasetReader(DatasetHeader header, string spoolPath, long maxBytes, int maxLineBytes, IBaseTokenizer? tokenizer = null)
     {
         this.header = header;
+        this.tokenizer = tokenizer;
         this.maxBytes = maxBytes;
         this.maxLineBytes = maxLineBytes;
         spool = new FileStream(spoolPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         hash.AppendData(Encoding.UTF8.GetBytes($"{header.Kind}\n"));
+        // The report depends on the base whose tokenizer counted, so the same file checked against
+        // another base is another dataset (a file checked against none keeps its address).
+        if (header.BaseModel.Length > 0) hash.AppendData(Encoding.UTF8.GetBytes($"{header.BaseModel}\n"));
         dataset = new Dataset { DisplayName = header.DisplayName, Kind = header.Kind, BaseModel = header.BaseModel };
     }
 
     public string SpoolPath => spool.Name;
+
+    /// <summary>Whether enough texts wait to be counted that <see cref="CountPendingAsync"/> should run now.</summary>
+    public bool CountingDue => pending.Count >= MaxPendingTexts || pendingCharacters >= MaxPendingCharacters;
 
     public void Append(ReadOnlySpan<byte> chunk)
     {
@@ -58,10 +73,52 @@ public sealed class DatasetReader : IDisposable
         }
     }
 
+    /// <summary>Counts the queued texts in one batch and reports those over the base model's limit.</summary>
+    public async Task CountPendingAsync(CancellationToken cancellationToken)
+    {
+        if (tokenizer is null || pending.Count == 0) return;
+        var counts = await tokenizer.CountAsync(pending.ConvertAll(p => p.Text), cancellationToken);
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var (text, count) = (pending[i], counts[i]);
+            if (count.Error is { } error)
+            {
+                AddError(text.Line, text.Field, $"could not be counted by the tokenizer of {tokenizer.BaseModel}: {error}");
+                MakeInvalid(text.Line);
+            }
+            else if (count.Tokens > tokenizer.MaxTokens && text.OverLimitIsError)
+            {
+                AddError(text.Line, text.Field, OverLimit(text, count.Tokens), (uint)count.Tokens);
+                MakeInvalid(text.Line);
+            }
+            else if (count.Tokens > tokenizer.MaxTokens)
+                AddWarning(text.Line, text.Field, OverLimit(text, count.Tokens), (uint)count.Tokens);
+        }
+        pending.Clear();
+        pendingCharacters = 0;
+    }
+
+    private string OverLimit(CountedText text, int tokens) => text.OverLimitIsError
+        ? text.Field == "query"
+            ? $"has {tokens} tokens, over the {tokenizer!.MaxTokens} that {tokenizer.BaseModel} reads: training and serving alike would cut it"
+            : $"has {tokens} tokens, over the {tokenizer!.MaxTokens}-token context of {tokenizer.BaseModel}: it would not fit in one training window"
+        : $"has {tokens} tokens, over the {tokenizer!.MaxTokens} that {tokenizer.BaseModel} reads: training sees only its first {tokenizer.MaxTokens}";
+
+    /// <summary>A line found over the limit after it was counted valid (each line once).</summary>
+    private void MakeInvalid(ulong lineNo)
+    {
+        if (lineNo == lastLineMadeInvalid) return;
+        lastLineMadeInvalid = lineNo;
+        dataset.ValidLines--;
+    }
+
     /// <summary>Finishes the file: the dataset's id, status and report. The spool is flushed to disk.</summary>
-    public Dataset Complete()
+    public async Task<Dataset> CompleteAsync(CancellationToken cancellationToken)
     {
         if (line.WrittenCount > 0 || lineTooLong) EndLine();
+        await CountPendingAsync(cancellationToken);
+        SortByLine(dataset.Errors);
+        SortByLine(dataset.Warnings);
         spool.Flush(flushToDisk: true);
         spool.Dispose();
         var digest = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -104,6 +161,12 @@ public sealed class DatasetReader : IDisposable
         {
             using var document = JsonDocument.Parse(bytes.ToArray());
             LineValidator.Validate(document.RootElement, header.Kind, errors);
+            if (errors.Count == 0 && tokenizer is not null)
+            {
+                int before = pending.Count;
+                CountedText.Collect(document.RootElement, header.Kind, lineNumber, pending);
+                for (int i = before; i < pending.Count; i++) pendingCharacters += pending[i].Text.Length;
+            }
         }
         catch (JsonException error)
         {
@@ -113,11 +176,26 @@ public sealed class DatasetReader : IDisposable
         if (errors.Count == 0) dataset.ValidLines++;
     }
 
-    private void AddError(ulong lineNo, string field, string reason)
+    private void AddError(ulong lineNo, string field, string reason, uint tokens = 0)
     {
         dataset.ErrorCount++;
         if (dataset.Errors.Count < MaxReportedErrors)
-            dataset.Errors.Add(new LineError { Line = lineNo, Field = field, Reason = reason });
+            dataset.Errors.Add(new LineError { Line = lineNo, Field = field, Reason = reason, TokenCount = tokens, TokenLimit = tokens > 0 ? (uint)tokenizer!.MaxTokens : 0 });
+    }
+
+    private void AddWarning(ulong lineNo, string field, string reason, uint tokens)
+    {
+        dataset.WarningCount++;
+        if (dataset.Warnings.Count < MaxReportedErrors)
+            dataset.Warnings.Add(new LineError { Line = lineNo, Field = field, Reason = reason, TokenCount = tokens, TokenLimit = (uint)tokenizer!.MaxTokens });
+    }
+
+    /// <summary>Token counts arrive a batch behind the schema checks; the report reads in line order.</summary>
+    private static void SortByLine(Google.Protobuf.Collections.RepeatedField<LineError> list)
+    {
+        var sorted = list.OrderBy(e => e.Line).ToList(); // stable: a line's problems keep their order
+        list.Clear();
+        list.Add(sorted);
     }
 
     public void Dispose()

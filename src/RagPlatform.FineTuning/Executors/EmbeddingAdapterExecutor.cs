@@ -4,6 +4,7 @@ using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.Embedding.V1;
 using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.FineTuning.Adapters;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.ServiceDefaults.Errors;
 using RagPlatform.ServiceDefaults.Tenancy;
 
@@ -38,15 +39,18 @@ public sealed class EmbeddingAdapterExecutor(EmbeddingService.EmbeddingServiceCl
         }
     }
 
+    /// <summary>The Embedding service counts with the base's own tokenizer, against the length it embeds whole.</summary>
+    public Task<IBaseTokenizer?> OpenTokenizerAsync(Model baseModel, CancellationToken cancellationToken) =>
+        Task.FromResult<IBaseTokenizer?>(new EmbeddingTokenizer(embedding, baseModel.Name, (int)baseModel.MaxTokens));
+
     public Task ValidateAsync(JobInputs inputs, CancellationToken cancellationToken)
     {
         var pairs = Read(inputs.TrainingFile, "training_dataset_id");
         if (inputs.ValidationFile is { } validationFile)
         {
-            var validation = Read(validationFile, "validation_dataset_id");
-            var trainingQueries = pairs.Select(p => p.Query).ToHashSet(StringComparer.Ordinal);
-            var leaked = validation.Count(p => trainingQueries.Contains(p.Query));
-            Require.That(leaked == 0, "validation_dataset_id", $"{leaked} of its queries are also in the training dataset");
+            Read(validationFile, "validation_dataset_id");
+            DatasetLeakage.Refuse(DatasetLeakage.OfRetrievalPairs(inputs.TrainingFile, validationFile),
+                inputs.Request.TrainingDatasetId, inputs.Request.ValidationDatasetId);
         }
         else
             Require.That(pairs.Select(p => p.Query).Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",

@@ -1,5 +1,6 @@
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.FineTuning.Jobs;
 
 namespace RagPlatform.FineTuning.Executors;
@@ -15,6 +16,12 @@ public interface IJobExecutor
     /// else a description of the base (dimension, space, backend) for the registered model.
     /// </summary>
     Task<Model?> DescribeBaseAsync(string baseModel, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The base's own tokenizer, which dataset validation counts lines with; null when the base's
+    /// tokenizer is not at hand (a hosted model, whose provider checks its own limits).
+    /// </summary>
+    Task<IBaseTokenizer?> OpenTokenizerAsync(Model baseModel, CancellationToken cancellationToken) => Task.FromResult<IBaseTokenizer?>(null);
 
     /// <summary>The dataset kinds it trains on.</summary>
     IReadOnlySet<DatasetKind> DatasetKinds { get; }

@@ -1,4 +1,5 @@
 using RagPlatform.Contracts.Embedding.V1;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.FineTuning.Executors;
 using RagPlatform.FineTuning.Executors.Llama;
 using RagPlatform.FineTuning.Executors.OpenAI;
@@ -27,6 +28,7 @@ public static class FineTuningServiceExtensions
     {
         builder.AddValidatedOptions<FineTuningOptions>(FineTuningOptions.Section);
         builder.Services.AddSingleton<DatasetStore>();
+        builder.Services.AddSingleton<BaseTokenizers>();
         builder.Services.AddSingleton<RegistryFolder>();
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisExtensions.ConnectionName)))
         {

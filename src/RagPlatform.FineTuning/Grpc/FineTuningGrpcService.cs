@@ -12,7 +12,8 @@ using RagPlatform.ServiceDefaults.Tenancy;
 namespace RagPlatform.FineTuning.Grpc;
 
 /// <summary>The gRPC face of fine-tuning: validates, maps, and calls the dataset store, the job manager and the registry.</summary>
-public sealed class FineTuningGrpcService(DatasetStore store, JobManager jobs, IModelRegistry registry, IOptions<FineTuningOptions> options)
+public sealed class FineTuningGrpcService(DatasetStore store, BaseTokenizers tokenizers, JobManager jobs, IModelRegistry registry,
+    IOptions<FineTuningOptions> options)
     : FineTuningService.FineTuningServiceBase
 {
     public override async Task<Dataset> UploadDataset(IAsyncStreamReader<UploadDatasetRequest> requestStream, ServerCallContext context)
@@ -25,8 +26,11 @@ public sealed class FineTuningGrpcService(DatasetStore store, JobManager jobs, I
         Require.MaxLength(header.DisplayName, 128, "header.display_name");
         Require.That(header.Kind != DatasetKind.Unspecified, "header.kind", "must be CHAT, PROMPT_COMPLETION or RETRIEVAL_PAIRS");
 
+        Require.MaxLength(header.BaseModel, 256, "header.base_model");
+
         var limits = options.Value;
-        using var reader = new DatasetReader(header, store.NewSpoolPath(), limits.MaxDatasetBytes, limits.MaxLineBytes);
+        await using var tokenizer = await tokenizers.OpenAsync(header, token);
+        using var reader = new DatasetReader(header, store.NewSpoolPath(), limits.MaxDatasetBytes, limits.MaxLineBytes, tokenizer);
         try
         {
             int index = 1;
@@ -35,9 +39,10 @@ public sealed class FineTuningGrpcService(DatasetStore store, JobManager jobs, I
                 Require.That(requestStream.Current.PartCase == UploadDatasetRequest.PartOneofCase.Chunk,
                     $"messages[{index}]", "only the first message may carry a header; the rest carry chunks");
                 reader.Append(requestStream.Current.Chunk.Span);
+                if (reader.CountingDue) await reader.CountPendingAsync(token);
                 index++;
             }
-            var dataset = reader.Complete();
+            var dataset = await reader.CompleteAsync(token);
             return store.Save(dataset, reader.SpoolPath);
         }
         finally

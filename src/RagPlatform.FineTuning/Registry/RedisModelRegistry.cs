@@ -13,7 +13,9 @@ namespace RagPlatform.FineTuning.Registry;
 /// check that the registering claim is still current, so a model is registered once and never
 /// by a worker that lost its job. Each registration is then mirrored to the shared registry folder,
 /// which the Embedding service reads; a registration repeated by the same job (a worker that took
-/// the job over after a crash) mirrors it again, so the folder is never left without it.
+/// the job over after a crash) mirrors it again, so the folder is never left without it. A mirror
+/// that cannot be written is UNAVAILABLE, not a failure: the job goes back to the queue, runs again
+/// from its last checkpoint, finds itself registered, and mirrors again.
 /// </summary>
 public sealed class RedisModelRegistry(IConnectionMultiplexer redis, RegistryFolder folder) : IModelRegistry
 {
@@ -32,7 +34,11 @@ public sealed class RedisModelRegistry(IConnectionMultiplexer redis, RegistryFol
         };
         if (registered.JobId != claim.JobId)
             throw new AlreadyExistsException($"model '{model.Name}' is already registered by job {registered.JobId}");
-        folder.Write(claim.Tenant, registered);
+        try { folder.Write(claim.Tenant, registered); }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new UnavailableException($"model '{registered.Name}' is registered, but the shared registry folder could not be written ({error.Message})", error);
+        }
         return registered;
     }
 

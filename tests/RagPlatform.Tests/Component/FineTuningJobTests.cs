@@ -256,6 +256,25 @@ public sealed class FineTuningJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_validation_dataset_that_repeats_training_queries_is_refused_with_both_datasets_lines()
+    {
+        var training = await UploadAsync(Pairs(6));
+        var firstQuery = System.Text.Json.JsonDocument.Parse(Pairs(6).Split('\n')[2]).RootElement.GetProperty("query").GetString()!;
+        var validation = await UploadAsync(
+            "{\"query\":\"an unrelated question\",\"positive\":\"An unrelated passage.\"}\n"
+            + System.Text.Json.JsonSerializer.Serialize(new { query = "  " + firstQuery.ToUpperInvariant(), positive = "Another passage." }) + "\n");
+
+        var error = await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => client.CreateJobAsync(new CreateJobRequest
+        {
+            BaseModel = Base, TrainingDatasetId = training.Id, ValidationDatasetId = validation.Id,
+        }).ResponseAsync);
+        Assert.Contains("validation line 2 has the same query as training line 3", error.Status.Detail);
+        Assert.Contains(training.Id, error.Status.Detail);
+        Assert.Contains(validation.Id, error.Status.Detail);
+        Assert.Empty((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
+    }
+
+    [Fact]
     public async Task A_running_job_is_cancelled_promptly_and_registers_nothing()
     {
         var dataset = await UploadAsync(Pairs(30));

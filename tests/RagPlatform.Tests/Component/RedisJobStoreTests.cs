@@ -36,7 +36,7 @@ public sealed class RedisJobStoreTests : IAsyncLifetime
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
 
-    private sealed record Replica(RedisJobStore Jobs, RedisModelRegistry Registry, IDatabase Db);
+    private sealed record Replica(RedisJobStore Jobs, RedisModelRegistry Registry, IDatabase Db, RedisJobSignals Signals);
 
     private async Task<Replica> ReplicaAsync()
     {
@@ -44,8 +44,9 @@ public sealed class RedisJobStoreTests : IAsyncLifetime
         connections.Add(connection);
         var options = Options.Create(new FineTuningOptions { DataDirectory = Path.Combine(directory, "data") });
         var environment = new Environment { ContentRootPath = directory };
-        var store = new RedisJobStore(connection, new RedisJobSignals(connection, NullLogger<RedisJobSignals>.Instance), options, environment);
-        return new Replica(store, new RedisModelRegistry(connection, new RegistryFolder(options, environment)), connection.GetDatabase());
+        var signals = new RedisJobSignals(connection, NullLogger<RedisJobSignals>.Instance);
+        var store = new RedisJobStore(connection, signals, options, environment);
+        return new Replica(store, new RedisModelRegistry(connection, new RegistryFolder(options, environment)), connection.GetDatabase(), signals);
     }
 
     private sealed class Environment : IHostEnvironment
@@ -252,5 +253,29 @@ public sealed class RedisJobStoreTests : IAsyncLifetime
         await b.Jobs.UpdateAsync(Tenant, "job-1", _ => true, [JobEvents.Message("hello")], null, default);
         await waiting.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("hello", Assert.Single(await a.Jobs.ReadEventsAsync(Tenant, "job-1", seen, default)).Message);
+    }
+
+    [Fact]
+    public async Task Waiting_on_jobs_leaves_no_signal_behind_whether_they_changed_or_not()
+    {
+        var (a, b) = (await ReplicaAsync(), await ReplicaAsync());
+        foreach (var id in new[] { "job-1", "job-2", "job-3" }) await QueueAsync(a, NewJob(id));
+        var seen = (await a.Jobs.ReadEventsAsync(Tenant, "job-1", 0, default)).Count;
+
+        // Two watchers of job-1 (woken by a change), one of job-2 (which never changes: the wait times out),
+        // and one of job-3 that already has events past what it saw (returns at once).
+        var changing = new[] { a.Jobs.WaitForChangeAsync(Tenant, "job-1", seen, default), a.Jobs.WaitForChangeAsync(Tenant, "job-1", seen, default) };
+        var quiet = a.Jobs.WaitForChangeAsync(Tenant, "job-2", seen, default);
+        await a.Jobs.WaitForChangeAsync(Tenant, "job-3", 0, default);
+        await b.Jobs.UpdateAsync(Tenant, "job-1", _ => true, [JobEvents.Message("hello")], null, default);
+        await Task.WhenAll(changing).WaitAsync(TimeSpan.FromSeconds(30));
+        await quiet.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, a.Signals.WatchedJobs);
+        // A signal fired and dropped does not stop the next watcher of the job from being woken.
+        var next = a.Jobs.WaitForChangeAsync(Tenant, "job-1", seen + 1, default);
+        await b.Jobs.UpdateAsync(Tenant, "job-1", _ => true, [JobEvents.Message("again")], null, default);
+        await next.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, a.Signals.WatchedJobs);
     }
 }

@@ -230,6 +230,64 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_upload_for_a_GGUF_base_counts_each_example_with_the_bases_tokenizer_against_its_context()
+    {
+        var longReply = string.Join(' ', Enumerable.Repeat("the beans grow tall beside the garden wall", 30));
+        var longLine = JsonSerializer.Serialize(new { prompt = "Tell me everything about bed 9.", completion = longReply });
+        var file = "{\"prompt\":\"What grows in bed 1?\",\"completion\":\"Beans.\"}\n" + longLine + "\n"
+            + "{\"prompt\":\"What grows in bed 2?\",\"completion\":\"Leeks.\"}\n";
+        using var call = client.UploadDataset();
+        await call.RequestStream.WriteAsync(new UploadDatasetRequest
+        {
+            Header = new DatasetHeader { DisplayName = "counted", Kind = DatasetKind.PromptCompletion, BaseModel = Base },
+        });
+        await call.RequestStream.WriteAsync(new UploadDatasetRequest { Chunk = ByteString.CopyFromUtf8(file) });
+        await call.RequestStream.CompleteAsync();
+        var dataset = await call;
+
+        Assert.Equal(DatasetStatus.Invalid, dataset.Status);
+        Assert.Equal(2u, dataset.ValidLines);
+        var error = Assert.Single(dataset.Errors);
+        Assert.Equal((2ul, (uint)ContextSize), (error.Line, error.TokenLimit));
+        // The base's own count of the text it would train on, as a llama-server serving the base tokenizes it.
+        using var document = JsonDocument.Parse(longLine);
+        var rendered = RagPlatform.FineTuning.Executors.Llama.TrainingText.Render(document.RootElement, DatasetKind.PromptCompletion);
+        await using (var reference = await LlamaServer.StartAsync(["--ctx-size", ContextSize.ToString()], model: DenseLlamaModel.Path))
+        {
+            using var response = await reference.Http.PostAsJsonAsync("tokenize", new { content = rendered });
+            var tokens = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").GetArrayLength();
+            Assert.Equal((uint)tokens, error.TokenCount);
+        }
+        // The tokenizer's llama-server lives only as long as the upload.
+        Assert.Empty(ChildProcesses("llama-server"));
+
+        using var gone = client.UploadDataset();
+        await gone.RequestStream.WriteAsync(new UploadDatasetRequest { Header = new DatasetHeader { DisplayName = "x", Kind = DatasetKind.Chat, BaseModel = "gone" } });
+        await gone.RequestStream.CompleteAsync();
+        await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => gone.ResponseAsync);
+    }
+
+    /// <summary>Running children of this test process with this program name (Linux /proc).</summary>
+    private static List<int> ChildProcesses(string name)
+    {
+        var self = Environment.ProcessId.ToString();
+        var children = new List<int>();
+        foreach (var directory in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var command = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                if (fields[1] == self && fields[0] != "Z" && command == name) children.Add(pid);
+            }
+            catch (IOException) { } // ended meanwhile
+        }
+        return children;
+    }
+
+    [Fact]
     public async Task Bad_requests_are_refused_before_a_job_exists_naming_the_field()
     {
         var chats = await UploadAsync(Chats(0, 10));
@@ -245,7 +303,9 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
             BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { BatchSize = 8 },
         }).ResponseAsync, "hyperparameters.batch_size");
         var overlapping = await UploadAsync(Chats(5, 10));
-        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => CreateAsync(Base, chats, overlapping, "x", 1), "validation_dataset_id");
+        var leak = await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => CreateAsync(Base, chats, overlapping, "x", 1));
+        Assert.Contains("validation line 1 has the same example as training line 6", leak.Status.Detail); // Chats(5, ..) starts at bed 5, line 6 of Chats(0, ..)
+        Assert.Contains(overlapping.Id, leak.Status.Detail);
         Assert.Empty((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
     }
 }

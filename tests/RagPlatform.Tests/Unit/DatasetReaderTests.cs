@@ -15,7 +15,7 @@ public sealed class DatasetReaderTests : IDisposable
         var bytes = Encoding.UTF8.GetBytes(content);
         for (int i = 0; i < bytes.Length; i += chunkSize)
             reader.Append(bytes.AsSpan(i, Math.Min(chunkSize, bytes.Length - i)));
-        return reader.Complete();
+        return reader.CompleteAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     [Fact]

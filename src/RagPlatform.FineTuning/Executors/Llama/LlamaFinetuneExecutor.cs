@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RagPlatform.Contracts.Common.V1;
 using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.FineTuning.Registry;
 using RagPlatform.FineTuning.Storage;
 using RagPlatform.ServiceDefaults.Errors;
@@ -33,6 +34,15 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         Task.FromResult(chatOptions.Value.ChatBases.TryGetValue(baseModel, out var settings)
             ? new Model { Name = baseModel, Kind = ModelKind.Chat, Backend = Backend, Artifact = ArtifactOf(settings), MaxTokens = (uint)settings.ContextSize }
             : null);
+
+    /// <summary>The base GGUF's vocabulary, through a llama-server of its own, against the context each training window holds.</summary>
+    public Task<IBaseTokenizer?> OpenTokenizerAsync(Model baseModel, CancellationToken cancellationToken)
+    {
+        var settings = chatOptions.Value.ChatBases[baseModel.Name];
+        if (!File.Exists(ArtifactOf(settings)))
+            throw new FailedPreconditionException($"base_model: the GGUF of '{baseModel.Name}' is missing ({ArtifactOf(settings)})");
+        return Task.FromResult<IBaseTokenizer?>(new LlamaTokenizer(ToolPath("llama-server"), ArtifactOf(settings), baseModel.Name, settings.ContextSize, logger));
+    }
 
     public Task ValidateAsync(JobInputs inputs, CancellationToken cancellationToken)
     {
@@ -229,9 +239,7 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         if (inputs.ValidationFile is { } validationFile)
         {
             var validation = TrainingText.ReadExamples(validationFile, KindOf(request.ValidationDatasetId), "validation_dataset_id");
-            var seen = train.ToHashSet(StringComparer.Ordinal);
-            int leaked = validation.Count(seen.Contains);
-            Require.That(leaked == 0, "validation_dataset_id", $"{leaked} of its examples are also in the training dataset");
+            DatasetLeakage.Refuse(DatasetLeakage.OfExamples(train, validation), request.TrainingDatasetId, request.ValidationDatasetId);
             return (train, validation);
         }
         Require.That(train.Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",

@@ -91,10 +91,10 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
 
     public async Task WaitForChangeAsync(string tenant, string jobId, long afterSequence, CancellationToken cancellationToken)
     {
-        var signal = signals.ChangeOf(tenant, jobId);
+        using var signal = signals.ChangeOf(tenant, jobId);
         var count = await Guard(Db.HashGetAsync(RedisJobKeys.Job(tenant, jobId), "events"));
         if (!count.IsNull && (long)count > afterSequence) return;
-        await RedisJobSignals.WaitAsync(signal, cancellationToken);
+        await RedisJobSignals.WaitAsync(signal.Task, cancellationToken);
     }
 
     public async Task<JobClaim?> ClaimNextAsync(string workerId, TimeSpan claimDuration, CancellationToken cancellationToken)

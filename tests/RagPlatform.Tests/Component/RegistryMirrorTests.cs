@@ -1,0 +1,74 @@
+using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.Launcher;
+using RagPlatform.Tests.Infrastructure;
+
+namespace RagPlatform.Tests.Component;
+
+/// <summary>
+/// The registry in a real redis-server, mirrored to the shared folder: a mirror that cannot be
+/// written sends the job back to the queue rather than failing a model that is registered already.
+/// </summary>
+public sealed class RegistryMirrorTests : IAsyncLifetime
+{
+    private const string Base = "hashing-v1";
+    private readonly string root = Path.Combine(Path.GetTempPath(), "ragplatform-mirror-" + Guid.NewGuid().ToString("N")[..10]);
+    private RedisServer redis = null!;
+    private ServiceHost host = null!;
+
+    private string DataDirectory => Path.Combine(root, "finetuning");
+
+    public async Task InitializeAsync()
+    {
+        redis = await RedisServer.StartAsync(Path.Combine(root, "redis"));
+        host = await ServiceHost.StartStandaloneAsync(new Dictionary<string, string?>
+        {
+            ["FineTuning:DataDirectory"] = DataDirectory,
+            ["Embedding:DefaultModel"] = Base,
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await redis.DisposeAsync();
+        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_registry_folder_that_cannot_be_written_requeues_the_job_which_then_succeeds_registered_once()
+    {
+        var client = new FineTuningService.FineTuningServiceClient(host.Channel);
+        // A file where the tenant's registry folder goes: the mirror cannot be written until it is gone.
+        var blocker = Path.Combine(DataDirectory, "registry", "default");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "in the way");
+
+        var dataset = await FineTuningData.UploadAsync(client, FineTuningData.Pairs(8));
+        var job = await client.CreateJobAsync(new CreateJobRequest
+        {
+            BaseModel = Base, TrainingDatasetId = dataset.Id, Suffix = "mirror", Seed = 3,
+            Hyperparameters = new Hyperparameters { Epochs = 2, BatchSize = 4 },
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var events = new List<JobEvent>();
+        using (var watch = client.WatchJob(new WatchJobRequest { Id = job.Id }, cancellationToken: timeout.Token))
+            while (await watch.ResponseStream.MoveNext(timeout.Token))
+            {
+                events.Add(watch.ResponseStream.Current);
+                if (events[^1].Message.Contains("registry folder", StringComparison.Ordinal)) break;
+            }
+        Assert.StartsWith("waiting to retry:", events[^1].Message);
+        File.Delete(blocker);
+
+        using (var watch = client.WatchJob(new WatchJobRequest { Id = job.Id, AfterEventId = events[^1].Id }, cancellationToken: timeout.Token))
+            while (await watch.ResponseStream.MoveNext(timeout.Token)) events.Add(watch.ResponseStream.Current);
+        var done = await client.GetJobAsync(new GetJobRequest { Id = job.Id });
+        Assert.True(done.State == JobState.Succeeded, $"job ended {done.State}: {done.Error?.Message}");
+        Assert.DoesNotContain(events, e => e.EventCase == JobEvent.EventOneofCase.StateChanged && e.StateChanged == JobState.Failed);
+        var model = await client.GetModelAsync(new GetModelRequest { Name = Base + "+mirror" });
+        Assert.Equal(job.Id, model.JobId);
+        Assert.Single((await client.ListModelsAsync(new ListModelsRequest())).Models);
+        Assert.True(File.Exists(Path.Combine(blocker, Base + "+mirror.json")), "the registry folder mirrors the model");
+    }
+}
