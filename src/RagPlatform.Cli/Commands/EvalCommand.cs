@@ -48,10 +48,12 @@ public static class EvalCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var endpointValue = parse.GetValue(endpoint);
-            string[] settings = [.. parse.GetValue(model) is { } name ? new[] { "--Embedding:DefaultModel", name, "--Embedding:RegistryDirectory", parse.GetValue(registry)! } : [],
+            // A fine-tuned model (<base>+<suffix>) transforms queries only: the documents are ingested with its base.
+            string[] settings = [.. parse.GetValue(model) is { } name ? new[] { "--Embedding:DefaultModel", name.Split('+')[0], "--Embedding:RegistryDirectory", parse.GetValue(registry)! } : [],
                 .. parse.GetValue(whole) ? new[] { "--QueryRouter:ChunkWords", "0" } : []];
             await using var target = endpointValue is null ? await PlatformTarget.StartInProcessAsync(settings: settings) : PlatformTarget.Connect(endpointValue);
             var sourceName = parse.GetValue(source)!;
+            var models = await QueryModelsAsync(target, parse.GetValue(model), cancellationToken);
             if (!parse.GetValue(skipIngest))
                 await IngestCorpusAsync(target, parse.GetValue(corpus)!, sourceName, parse.GetValue(whole), cancellationToken);
             var judged = BeirDataset.Qrels(parse.GetValue(qrels)!);
@@ -59,7 +61,6 @@ public static class EvalCommand
             var results = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"rag eval retrieval ({questions.Count} queries)");
             table.AddColumns("mode", "nDCG@10", "Recall@100", "MRR@10");
-            var models = await QueryModelsAsync(target, parse.GetValue(model), cancellationToken);
             foreach (var (variant, variantRetrieval) in Variants(parse.GetValue(mode)!, parse.GetValue(denseWeights) ?? [], parse.GetValue(candidateLimits) ?? []))
             foreach (var queryModel in variantRetrieval.Mode == SearchMode.Sparse ? [""] : models)
             {
