@@ -244,6 +244,10 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
         {
             BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { BatchSize = 8 },
         }).ResponseAsync, "hyperparameters.batch_size");
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.CreateJobAsync(new CreateJobRequest
+        {
+            BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { WeightDecay = 1 },
+        }).ResponseAsync, "hyperparameters.weight_decay");
         var overlapping = await UploadAsync(Chats(5, 10));
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => CreateAsync(Base, chats, overlapping, "x", 1), "validation_dataset_id");
         Assert.Empty((await client.ListJobsAsync(new ListJobsRequest())).Jobs);
