@@ -10,7 +10,8 @@ namespace RagPlatform.Cli.Commands;
 
 /// <summary>
 /// rag eval retrieval: ingests a BEIR corpus through the platform, retrieves for every query,
-/// ranks documents by their best chunk, and prints nDCG@10, Recall@100 and MRR@10.
+/// ranks documents by their best chunk, and prints nDCG@10, Recall@100 and MRR@10. A fine-tuned
+/// query model is measured beside its base on the same ingest (its documents are the base's).
 /// </summary>
 public static class EvalCommand
 {
@@ -32,7 +33,9 @@ public static class EvalCommand
         var endpoint = CommonOptions.Endpoint("Evaluate a running deployment (its corpus is ingested into --source).");
         var source = new Option<string>("--source") { Description = "Source to ingest into and search.", DefaultValueFactory = _ => "eval" };
         var skipIngest = new Option<bool>("--skip-ingest") { Description = "Reuse what the source already holds." };
-        var model = new Option<string?>("--model") { Description = "Dense retrieval model (e.g. use-lite, hashing-v1); the service's default when omitted." };
+        var model = new Option<string?>("--model") { Description = "Dense retrieval model (e.g. use-lite, hashing-v1, or a fine-tuned use-lite+suffix, measured beside its base); the service's default when omitted." };
+        var registry = new Option<string>("--fine-tuning-dir") { Description = "In-process only: the fine-tuning data folder whose registered models --model may name (by default where rag eval adapter trains).",
+            DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ragplatform", "eval-adapter") };
         var whole = new Option<bool>("--whole-documents") { Description = "Embed each document whole as \"title. text\" (no chunking; the model may truncate)." };
         var denseWeights = new Option<float[]>("--dense-weight") { Description = "Hybrid only: dense weights of the min-max blend to try (repeatable, for tuning); the source's own fusion when omitted.", AllowMultipleArgumentsPerToken = true };
         var candidateLimits = new Option<uint[]>("--candidate-limit") { Description = "Hybrid only: candidates per list before fusion to try (repeatable); the source's own depth when omitted.", AllowMultipleArgumentsPerToken = true };
@@ -40,15 +43,17 @@ public static class EvalCommand
         var json = CommonOptions.Json();
         var command = new Command("retrieval", "nDCG@10, Recall@100 and MRR@10 of the platform's retrieval on a BEIR dataset.")
         {
-            corpus, queries, qrels, mode, endpoint, source, skipIngest, model, whole, denseWeights, candidateLimits, runOut, json,
+            corpus, queries, qrels, mode, endpoint, source, skipIngest, model, registry, whole, denseWeights, candidateLimits, runOut, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var endpointValue = parse.GetValue(endpoint);
-            string[] settings = [.. parse.GetValue(model) is { } name ? new[] { "--Embedding:DefaultModel", name } : [],
+            // A fine-tuned model (<base>+<suffix>) transforms queries only: the documents are ingested with its base.
+            string[] settings = [.. parse.GetValue(model) is { } name ? new[] { "--Embedding:DefaultModel", name.Split('+')[0], "--Embedding:RegistryDirectory", parse.GetValue(registry)! } : [],
                 .. parse.GetValue(whole) ? new[] { "--QueryRouter:ChunkWords", "0" } : []];
             await using var target = endpointValue is null ? await PlatformTarget.StartInProcessAsync(settings: settings) : PlatformTarget.Connect(endpointValue);
             var sourceName = parse.GetValue(source)!;
+            var models = await QueryModelsAsync(target, parse.GetValue(model), cancellationToken);
             if (!parse.GetValue(skipIngest))
                 await IngestCorpusAsync(target, parse.GetValue(corpus)!, sourceName, parse.GetValue(whole), cancellationToken);
             var judged = BeirDataset.Qrels(parse.GetValue(qrels)!);
@@ -56,8 +61,11 @@ public static class EvalCommand
             var results = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"rag eval retrieval ({questions.Count} queries)");
             table.AddColumns("mode", "nDCG@10", "Recall@100", "MRR@10");
-            foreach (var (m, retrieval) in Variants(parse.GetValue(mode)!, parse.GetValue(denseWeights) ?? [], parse.GetValue(candidateLimits) ?? []))
+            foreach (var (variant, variantRetrieval) in Variants(parse.GetValue(mode)!, parse.GetValue(denseWeights) ?? [], parse.GetValue(candidateLimits) ?? []))
+            foreach (var queryModel in variantRetrieval.Mode == SearchMode.Sparse ? [""] : models)
             {
+                var m = queryModel.Length == 0 ? variant : $"{variant} ({queryModel})";
+                var retrieval = new RetrievalOptions(variantRetrieval) { RetrievalModel = queryModel };
                 var rankings = await RankAsync(target, questions, sourceName, retrieval, cancellationToken);
                 double ndcg = questions.Average(q => RetrievalMetrics.NdcgAt(10, rankings[q.Id], judged[q.Id]));
                 double recall = questions.Average(q => RetrievalMetrics.RecallAt(100, rankings[q.Id], judged[q.Id]));
@@ -76,6 +84,18 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The query models to compare: a fine-tuned model's base first, then the model itself; otherwise
+    /// just the sources' own model ("").
+    /// </summary>
+    private static async Task<string[]> QueryModelsAsync(PlatformTarget target, string? model, CancellationToken cancellationToken)
+    {
+        if (model is null) return [""];
+        var info = await target.Embedding.GetModelInfoAsync(new Contracts.Embedding.V1.GetModelInfoRequest { Model = model }, target.Headers,
+            cancellationToken: cancellationToken);
+        return info.FineTuned && info.BaseModel.Length > 0 ? [info.BaseModel, model] : [""];
     }
 
     /// <summary>One labelled retrieval setting per mode, and per weight and depth asked for hybrid.</summary>

@@ -31,6 +31,7 @@ public static class JobsCommand
         var batchSize = new Option<uint?>("--batch-size") { Description = "Batch size (auto when omitted)." };
         var learningRate = new Option<double?>("--learning-rate") { Description = "Learning rate (auto when omitted)." };
         var patience = new Option<uint?>("--patience") { Description = "Epochs without improvement before stopping (auto when omitted)." };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "Query adapters: L2 penalty on the map's distance from the identity (auto when omitted)." };
         var seed = new Option<long?>("--seed") { Description = "Seed; the same seed trains the same model." };
         var suffix = new Option<string?>("--suffix") { Description = "Names the result <base>+<suffix>." };
         var key = new Option<string?>("--idempotency-key") { Description = "Repeating a create with the same key returns the first job." };
@@ -40,7 +41,7 @@ public static class JobsCommand
         var json = CommonOptions.Json();
         var command = new Command("create", "Create a fine-tune job.")
         {
-            baseModel, dataset, validation, fraction, epochs, batchSize, learningRate, patience, seed, suffix, key, watch, endpoint, tenant, json,
+            baseModel, dataset, validation, fraction, epochs, batchSize, learningRate, patience, weightDecay, seed, suffix, key, watch, endpoint, tenant, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,6 +51,7 @@ public static class JobsCommand
             if (parse.GetValue(batchSize) is { } b) hyperparameters.BatchSize = b;
             if (parse.GetValue(learningRate) is { } lr) hyperparameters.LearningRate = lr;
             if (parse.GetValue(patience) is { } p) hyperparameters.Patience = p;
+            if (parse.GetValue(weightDecay) is { } wd) hyperparameters.WeightDecay = wd;
             var request = new CreateJobRequest
             {
                 BaseModel = parse.GetValue(baseModel)!, TrainingDatasetId = parse.GetValue(dataset)!,

@@ -7,8 +7,15 @@ public sealed record AdapterHyperparameters(int Epochs, int BatchSize, double Le
 {
     /// <summary>Softmax temperature of the contrastive loss.</summary>
     public float Temperature { get; init; } = 0.05f;
-    /// <summary>L2 pull of the map towards the identity, so that few pairs cannot move it far.</summary>
-    public float WeightDecay { get; init; } = 1e-3f;
+    /// <summary>λ of the penalty (λ/2)‖W − I‖², so that few pairs cannot move the map far from the base encoder.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>
+    /// The λ with the largest out-of-fold gain on claims whose documents training never named, over
+    /// 0 to 30 in 5-fold cross-fitting on the SciFact tune split (`rag eval adapter --weight-decay λ`).
+    /// Weaker, the map memorises its training documents and loses on unseen ones.
+    /// </summary>
+    public const float AutoWeightDecay = 3f;
 
     public static AdapterHyperparameters Resolve(Hyperparameters? requested, int trainingPairs)
     {
@@ -17,6 +24,9 @@ public sealed record AdapterHyperparameters(int Epochs, int BatchSize, double Le
             Epochs: h.HasEpochs ? (int)h.Epochs : 30,
             BatchSize: h.HasBatchSize ? (int)h.BatchSize : Math.Clamp(trainingPairs, 2, 64),
             LearningRate: h.HasLearningRate ? h.LearningRate : 1e-3,
-            Patience: h.HasPatience ? (int)h.Patience : 4);
+            Patience: h.HasPatience ? (int)h.Patience : 4)
+        {
+            WeightDecay = h.HasWeightDecay ? (float)h.WeightDecay : AutoWeightDecay,
+        };
     }
 }

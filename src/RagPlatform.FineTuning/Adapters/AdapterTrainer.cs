@@ -5,8 +5,8 @@ namespace RagPlatform.FineTuning.Adapters;
 /// <summary>
 /// Trains q' = normalise((I + A) q) with a contrastive (InfoNCE) loss: each query against its
 /// positive and, as negatives, every other document in its batch (the batch's positives and hard
-/// negatives), except documents its own query calls positive. Adam with an L2 pull towards the
-/// identity. Single-threaded and seeded, so a seed gives the same map on every run, resumed or not.
+/// negatives), except documents its own query calls positive, plus (λ/2)‖A‖², an L2 penalty on the
+/// map's distance from the identity. Adam. Single-threaded and seeded, so a seed gives the same map on every run, resumed or not.
 /// </summary>
 public sealed class AdapterTrainer(AdapterTrainingSet train, AdapterValidationSet validation, float[][] documents,
     AdapterHyperparameters hyperparameters, long seed)
@@ -34,7 +34,7 @@ public sealed class AdapterTrainer(AdapterTrainingSet train, AdapterValidationSe
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = order.AsSpan(start, Math.Min(hyperparameters.BatchSize, order.Length - start));
-            lossSum += AccumulateGradient(state.Residual, batch, gradient) * batch.Length;
+            lossSum += BatchLoss(state.Residual, batch, gradient) * batch.Length;
             state.Step++;
             AdamStep(state, gradient);
         }
@@ -57,8 +57,8 @@ public sealed class AdapterTrainer(AdapterTrainingSet train, AdapterValidationSe
         return false;
     }
 
-    /// <summary>The batch's mean loss; its gradient with respect to A written to <paramref name="gradient"/>.</summary>
-    private double AccumulateGradient(float[] residual, ReadOnlySpan<int> batch, float[] gradient)
+    /// <summary>The batch's mean contrastive loss plus the identity penalty; its gradient with respect to A written to <paramref name="gradient"/>.</summary>
+    public double BatchLoss(float[] residual, ReadOnlySpan<int> batch, float[] gradient)
     {
         Array.Clear(gradient);
         var columns = new List<int>();
@@ -103,7 +103,11 @@ public sealed class AdapterTrainer(AdapterTrainingSet train, AdapterValidationSe
             for (int r = 0; r < dimension; r++)
                 if (g[r] != 0) TensorPrimitives.MultiplyAdd(query, g[r], gradient.AsSpan(r * dimension, dimension), gradient.AsSpan(r * dimension, dimension));
         }
-        return loss / batch.Length;
+        // (λ/2)‖A‖² adds λA to the gradient.
+        float decay = hyperparameters.WeightDecay;
+        TensorPrimitives.MultiplyAdd(residual, decay, gradient, gradient);
+        float squaredNorm = TensorPrimitives.Dot(residual, residual);
+        return loss / batch.Length + 0.5 * decay * squaredNorm;
 
         void AddColumn(int document)
         {
@@ -114,7 +118,6 @@ public sealed class AdapterTrainer(AdapterTrainingSet train, AdapterValidationSe
     private void AdamStep(AdapterTrainerState state, float[] gradient)
     {
         var a = state.Residual;
-        TensorPrimitives.MultiplyAdd(a, hyperparameters.WeightDecay, gradient, gradient);
         TensorPrimitives.Multiply(state.FirstMoment, Beta1, state.FirstMoment);
         TensorPrimitives.MultiplyAdd(gradient, 1 - Beta1, state.FirstMoment, state.FirstMoment);
         TensorPrimitives.Multiply(gradient, gradient, gradient);

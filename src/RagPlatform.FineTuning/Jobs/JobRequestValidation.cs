@@ -25,5 +25,7 @@ public static class JobRequestValidation
         Require.That(!h.HasLearningRate || h.LearningRate is > 0 and <= 1 && double.IsFinite(h.LearningRate), "hyperparameters.learning_rate",
             "must be above 0 and at most 1");
         Require.That(!h.HasPatience || h.Patience is >= 1 and <= 100, "hyperparameters.patience", "must be between 1 and 100");
+        Require.That(!h.HasWeightDecay || h.WeightDecay is >= 0 and <= 100 && double.IsFinite(h.WeightDecay), "hyperparameters.weight_decay",
+            "must be between 0 and 100");
     }
 }

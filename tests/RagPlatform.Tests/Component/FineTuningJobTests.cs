@@ -244,6 +244,10 @@ public sealed class FineTuningJobTests : IAsyncLifetime
         {
             BaseModel = Base, TrainingDatasetId = good.Id, Hyperparameters = new Hyperparameters { LearningRate = 5 },
         }), "hyperparameters.learning_rate");
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new()
+        {
+            BaseModel = Base, TrainingDatasetId = good.Id, Hyperparameters = new Hyperparameters { WeightDecay = -1 },
+        }), "hyperparameters.weight_decay");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new() { BaseModel = Base, TrainingDatasetId = good.Id, Suffix = "../x" }), "suffix");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new() { BaseModel = Base, TrainingDatasetId = good.Id, ValidationFraction = 0.9 }), "validation_fraction");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new()

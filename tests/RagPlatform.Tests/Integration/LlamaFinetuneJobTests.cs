@@ -302,6 +302,10 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
         {
             BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { BatchSize = 8 },
         }).ResponseAsync, "hyperparameters.batch_size");
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => client.CreateJobAsync(new CreateJobRequest
+        {
+            BaseModel = Base, TrainingDatasetId = chats.Id, Hyperparameters = new Hyperparameters { WeightDecay = 1 },
+        }).ResponseAsync, "hyperparameters.weight_decay");
         var overlapping = await UploadAsync(Chats(5, 10));
         var leak = await RpcAssert.FailsAsync(StatusCode.FailedPrecondition, () => CreateAsync(Base, chats, overlapping, "x", 1));
         Assert.Contains("validation line 1 has the same example as training line 6", leak.Status.Detail); // Chats(5, ..) starts at bed 5, line 6 of Chats(0, ..)

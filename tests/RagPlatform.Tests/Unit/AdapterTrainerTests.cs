@@ -127,4 +127,73 @@ public sealed class AdapterTrainerTests
         Assert.Equal(validation, RetrievalPair.Split(pairs, 0.25, seed: 9).Validation);
         Assert.NotEqual(validation, RetrievalPair.Split(pairs, 0.25, seed: 10).Validation);
     }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.3f)]
+    public void The_gradient_of_the_loss_with_its_identity_penalty_matches_finite_differences(float weightDecay)
+    {
+        // A tiny task at a random map away from the identity, so that every term of the loss is active.
+        const int dimension = 4;
+        var random = new Random(3);
+        float[] RandomUnit() => Unit(Enumerable.Range(0, dimension).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray());
+        var documents = Enumerable.Range(0, 6).Select(_ => RandomUnit()).ToArray();
+        var train = new AdapterTrainingSet
+        {
+            Queries = [RandomUnit(), RandomUnit(), RandomUnit()],
+            Positive = [0, 1, 2],
+            Negatives = [[3, 4], [5], [3]],
+            PositivesOfQuery = [new HashSet<int> { 0 }, new HashSet<int> { 1 }, new HashSet<int> { 2 }],
+        };
+        var validation = new AdapterValidationSet { Queries = [], Relevant = [] };
+        var trainer = new AdapterTrainer(train, validation, documents,
+            new AdapterHyperparameters(1, 3, 0.01, 1) { Temperature = 0.5f, WeightDecay = weightDecay }, 1);
+        var residual = Enumerable.Range(0, dimension * dimension).Select(_ => (float)random.NextDouble() * 0.6f - 0.3f).ToArray();
+        int[] batch = [0, 1, 2];
+        var gradient = new float[residual.Length];
+        trainer.BatchLoss(residual, batch, gradient);
+
+        var scratch = new float[residual.Length];
+        const float step = 1e-2f;
+        for (int i = 0; i < residual.Length; i++)
+        {
+            float kept = residual[i];
+            residual[i] = kept + step;
+            double up = trainer.BatchLoss(residual, batch, scratch);
+            residual[i] = kept - step;
+            double down = trainer.BatchLoss(residual, batch, scratch);
+            residual[i] = kept;
+            Assert.Equal((up - down) / (2 * step), gradient[i], 2e-3);
+        }
+    }
+
+    [Fact]
+    public void The_identity_penalty_adds_half_lambda_times_the_squared_distance_from_the_identity()
+    {
+        float[] e0 = [1, 0], e1 = [0, 1];
+        var train = new AdapterTrainingSet { Queries = [e0], Positive = [0], Negatives = [[1]], PositivesOfQuery = [new HashSet<int> { 0 }] };
+        var validation = new AdapterValidationSet { Queries = [], Relevant = [] };
+        AdapterTrainer With(float lambda) => new(train, validation, [e0, e1], new AdapterHyperparameters(1, 1, 0.01, 1) { WeightDecay = lambda }, 1);
+        float[] residual = [0.5f, 0, 0, -1]; // ‖A‖² = 1.25; the query maps onto itself, scaled
+        var gradient = new float[4];
+        double plain = With(0).BatchLoss(residual, [0], gradient);
+        double penalised = With(2).BatchLoss(residual, [0], gradient);
+        Assert.Equal(plain + 0.5 * 2 * 1.25, penalised, 5);
+    }
+
+    [Fact]
+    public void A_stronger_identity_penalty_keeps_the_trained_map_closer_to_the_identity()
+    {
+        double DistanceAfterTraining(float lambda)
+        {
+            var (train, validation, documents) = Task();
+            var trainer = new AdapterTrainer(train, validation, documents,
+                new AdapterHyperparameters(Epochs: 10, BatchSize: 16, LearningRate: 0.01, Patience: 10) { WeightDecay = lambda }, 5);
+            var state = trainer.Start();
+            for (int epoch = 0; epoch < 10; epoch++) trainer.TrainEpoch(state, CancellationToken.None);
+            return Math.Sqrt(state.Residual.Sum(x => (double)x * x));
+        }
+        double free = DistanceAfterTraining(0), held = DistanceAfterTraining(1);
+        Assert.True(held < 0.5 * free, $"‖W − I‖ {free} without the penalty, {held} with λ = 1");
+    }
 }

@@ -45,4 +45,36 @@ public sealed class MeasurementTests
         Assert.True(noiseLow < 0 && noiseHigh > 0, $"[{noiseLow}, {noiseHigh}]");
         Assert.Equal((low, high), PairedBootstrap.Interval(consistent, 2000, seed: 3));
     }
+
+    [Fact]
+    public void Cross_fitting_folds_put_every_query_in_one_fold_balanced_and_the_same_whatever_the_order()
+    {
+        var ids = Enumerable.Range(0, 653).Select(i => $"claim-{i}").ToList();
+        var folds = CrossFitting.Folds(ids, 5);
+        Assert.All(folds, f => Assert.InRange(f, 0, 4));
+        var sizes = folds.GroupBy(f => f).Select(g => g.Count()).ToList();
+        Assert.Equal(5, sizes.Count);
+        Assert.True(sizes.Max() - sizes.Min() <= 1, string.Join(",", sizes));
+        // Folds follow the ids, not their order in the file, so a reordered split keeps its folds.
+        var reversed = ids.AsEnumerable().Reverse().ToList();
+        var foldsReversed = CrossFitting.Folds(reversed, 5);
+        Assert.All(Enumerable.Range(0, ids.Count), i => Assert.Equal(folds[i], foldsReversed[ids.Count - 1 - i]));
+        // Not simply by position: neighbours land in different folds often.
+        Assert.NotEqual(Enumerable.Range(0, ids.Count).Select(i => i % 5), folds);
+    }
+
+    [Fact]
+    public void A_gain_summary_is_the_mean_paired_difference_on_its_subset_only()
+    {
+        double[] baseScores = [0.1, 0.2, 0.3, 0.9];
+        double[] adapted = [0.3, 0.4, 0.5, 0.0];
+        var subset = GainSummary.Of("first three", baseScores, adapted, [0, 1, 2]);
+        Assert.Equal(3, subset.Queries);
+        Assert.Equal(0.2, subset.Base, 10);
+        Assert.Equal(0.4, subset.Adapted, 10);
+        Assert.Equal(0.2, subset.Gain, 10);
+        Assert.Equal(0.2, subset.Low, 10); // every difference is 0.2, so every resample is too
+        Assert.Equal(0.2, subset.High, 10);
+        Assert.Equal(0, GainSummary.Of("none", baseScores, adapted, []).Queries);
+    }
 }

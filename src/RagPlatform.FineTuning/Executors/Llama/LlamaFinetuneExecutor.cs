@@ -51,6 +51,7 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         var h = request.Hyperparameters ?? new Hyperparameters();
         Require.That(!h.HasBatchSize, "hyperparameters.batch_size", "llama-finetune trains on context-sized sequences; leave batch_size auto");
         Require.That(!h.HasPatience, "hyperparameters.patience", "generative jobs train every epoch asked for; leave patience auto");
+        Require.That(!h.HasWeightDecay, "hyperparameters.weight_decay", "applies to query adapters only; leave it auto");
         LoadExamples(inputs, request.Seed);
         return Task.CompletedTask;
     }
