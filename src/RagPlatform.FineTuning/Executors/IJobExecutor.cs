@@ -21,6 +21,13 @@ public interface IJobExecutor
     /// The base's own tokenizer, which dataset validation counts lines with; null when the base's
     /// tokenizer is not at hand (a hosted model, whose provider checks its own limits).
     /// </summary>
+    /// <summary>
+    /// Whether a job of this executor may have work running elsewhere while it waits in the queue (a
+    /// hosted job created by an earlier claim): then a cancel must reach a worker, which stops that
+    /// work, instead of ending the job where it waits.
+    /// </summary>
+    bool RunsElsewhere => false;
+
     Task<IBaseTokenizer?> OpenTokenizerAsync(Model baseModel, CancellationToken cancellationToken) => Task.FromResult<IBaseTokenizer?>(null);
 
     /// <summary>The dataset kinds it trains on.</summary>

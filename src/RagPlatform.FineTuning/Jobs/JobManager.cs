@@ -84,21 +84,35 @@ public sealed class JobManager(IJobStore store, DatasetStore datasets, IModelReg
         var current = await RequireJob(id, cancellationToken);
         if (StoredJob.IsTerminal(current.Job.State))
             throw new FailedPreconditionException($"job {id} has already ended ({current.Job.State}); there is nothing to cancel");
+        // A queued job whose earlier claim started work elsewhere (a hosted job) is left for a worker,
+        // which stops that work; any other queued job ends here and now.
+        bool viaWorker = current.Job.State == JobState.Running || await NeedsAWorkerToCancelAsync(current, cancellationToken);
         var updated = await store.UpdateAsync(tenant, id, job =>
         {
             if (StoredJob.IsTerminal(job.Job.State)) return false;
             job.CancelRequested = true;
-            if (job.Job.State == JobState.Running) return true;
+            if (viaWorker || job.Job.State == JobState.Running) return true;
             job.Job.State = JobState.Cancelled;
             job.Job.FinishedAt = Timestamp.FromDateTime(DateTime.UtcNow);
             return true;
-        }, current.Job.State == JobState.Running
+        }, viaWorker
             ? [JobEvents.Message("cancellation requested")]
             : [JobEvents.StateChanged(JobState.Cancelled)], null, cancellationToken);
         // The worker running it (if this process has it) stops now rather than at its next heartbeat.
         cancellations.Cancel(tenant, id);
         return updated.Job;
     }
+
+    /// <summary>
+    /// Whether a queued job has something a worker must settle: work an earlier claim started
+    /// elsewhere (a hosted job), or a model it registered before it could finish (then it ends
+    /// succeeded: the cancel came too late).
+    /// </summary>
+    private async Task<bool> NeedsAWorkerToCancelAsync(StoredJob job, CancellationToken cancellationToken) =>
+        job.Job.State == JobState.Queued
+        && await store.LatestCheckpointAsync(job.Tenant, job.Job.Id, cancellationToken) is not null
+        && ((await executors.ForBaseModelAsync(job.Job.BaseModel, cancellationToken)).Executor.RunsElsewhere
+            || (await registry.GetAsync(job.Tenant, ModelNames.For(job.Job.BaseModel, job.Job.Suffix), cancellationToken))?.JobId == job.Job.Id);
 
     public async IAsyncEnumerable<JobEvent> WatchAsync(WatchJobRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

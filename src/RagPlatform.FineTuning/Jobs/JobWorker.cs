@@ -74,7 +74,14 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
         var heartbeat = HeartbeatAsync(claim, run);
         try
         {
-            if (stored.CancelRequested) run.Cancel();
+            // Registered by an earlier claim that then failed to finish (the shared folder could not be
+            // written): the model exists, so the job only needs its registration mirrored and ending.
+            if (await registry.GetAsync(claim.Tenant, ModelNames.For(stored.Job.BaseModel, stored.Job.Suffix), stoppingToken) is { } earlier
+                && earlier.JobId == claim.JobId)
+            {
+                await FinishRegisteredAsync(claim, await registry.RegisterAsync(claim, earlier, stoppingToken));
+                return;
+            }
             var (executor, _) = await executors.ForBaseModelAsync(stored.Job.BaseModel, run.Token);
             var inputs = new JobInputs(stored.Request, datasets.FilePath(stored.Job.TrainingDatasetId),
                 stored.Job.ValidationDatasetId.Length > 0 ? datasets.FilePath(stored.Job.ValidationDatasetId) : null);
@@ -82,7 +89,9 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
             // A folder per claim: a worker that lost its claim can never overwrite the artifact another registered.
             var artifacts = Directory.CreateDirectory(Path.Combine(store.ArtifactDirectory(claim.Tenant, claim.JobId), $"claim-{claim.Fence}")).FullName;
             var jobRun = new JobRun(store, claim, inputs, resume, artifacts);
-            if (resume is not null) await jobRun.MessageAsync($"resuming from the checkpoint of epoch {resume.Checkpoint.Epoch}", run.Token);
+            // A job cancelled while it waited: its executor starts already cancelled, so it can stop what an earlier claim began.
+            if (stored.CancelRequested) run.Cancel();
+            else if (resume is not null) await jobRun.MessageAsync($"resuming from the checkpoint of epoch {resume.Checkpoint.Epoch}", run.Token);
             var model = await executor.RunAsync(jobRun, run.Token);
             model.Name = ModelNames.For(stored.Job.BaseModel, stored.Job.Suffix);
             model.BaseModel = stored.Job.BaseModel;
@@ -91,13 +100,7 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
             model.DatasetId = stored.Job.TrainingDatasetId;
             model.CreatedAt = Timestamp.FromDateTime(DateTime.UtcNow);
             run.Token.ThrowIfCancellationRequested();
-            var registered = await registry.RegisterAsync(claim, model, stoppingToken);
-            await FinishAsync(claim, JobState.Succeeded, job =>
-            {
-                job.Job.FineTunedModel = registered.Name;
-                foreach (var (name, value) in registered.Metrics) job.Job.Metrics[name] = value;
-            }, JobEvents.Message($"registered model {registered.Name}"));
-            logger.LogInformation("Fine-tune job {JobId} succeeded: {Model}", claim.JobId, registered.Name);
+            await FinishRegisteredAsync(claim, await registry.RegisterAsync(claim, model, stoppingToken));
         }
         catch (LostClaimException)
         {
@@ -165,6 +168,16 @@ public sealed class JobWorker(IJobStore store, ExecutorCatalog executors, IModel
 
     private async Task<bool> IsCancelRequestedAsync(JobClaim claim) =>
         (await store.GetAsync(claim.Tenant, claim.JobId, CancellationToken.None))?.CancelRequested == true;
+
+    private async Task FinishRegisteredAsync(JobClaim claim, RagPlatform.Contracts.Common.V1.Model registered)
+    {
+        await FinishAsync(claim, JobState.Succeeded, job =>
+        {
+            job.Job.FineTunedModel = registered.Name;
+            foreach (var (name, value) in registered.Metrics) job.Job.Metrics[name] = value;
+        }, JobEvents.Message($"registered model {registered.Name}"));
+        logger.LogInformation("Fine-tune job {JobId} succeeded: {Model}", claim.JobId, registered.Name);
+    }
 
     private Task FinishAsync(JobClaim claim, JobState state, Action<StoredJob> change, JobEvent message) =>
         store.UpdateAsync(claim.Tenant, claim.JobId, job =>

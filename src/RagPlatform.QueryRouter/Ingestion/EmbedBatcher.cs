@@ -8,8 +8,9 @@ namespace RagPlatform.QueryRouter.Ingestion;
 /// One Ingest stream's Embed calls, shared by its documents: texts of the same kind (model, input
 /// type, vectors, sparse parameters) wait while a call of that kind is under way, and the next call
 /// takes all of them up to <c>maxTexts</c>, so a stream of small documents makes few large calls
-/// instead of many small ones. No timer delays a lone document. When a shared call fails, each
-/// document's texts are sent again alone, so one bad document never fails the others. A shared call
+/// instead of many small ones. No timer delays a lone document. When the service refuses a shared
+/// call's texts (INVALID_ARGUMENT), each document's are sent again alone, so one bad document never
+/// fails the others; any other failure fails every document of the call. A shared call
 /// belongs to no one document: its span links to the spans of the documents it serves.
 /// </summary>
 public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embedding, int maxTexts)
@@ -36,6 +37,12 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
         if (texts.Count == 0) return Task.FromResult(new Embedded([], shape.Model, ""));
         var work = new Work(texts, new TaskCompletionSource<Embedded>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken,
             Activity.Current?.Context);
+        if (TakesTheCallsAverageLength(shape))
+        {
+            // Its sparse vectors would depend on which documents happened to share the call.
+            _ = SendAloneAsync(shape, work);
+            return work.Done.Task.WaitAsync(cancellationToken);
+        }
         Lane lane;
         bool start;
         lock (lanes)
@@ -49,6 +56,13 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
         if (start) _ = SendAsync(lane);
         return work.Done.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Sparse vectors asked for with no average document length (an empty collection's first
+    /// documents) are weighted by the average of the call's own texts.
+    /// </summary>
+    private static bool TakesTheCallsAverageLength(EmbedRequest shape) =>
+        (shape.Sparse || !shape.Dense) && (shape.SparseParameters?.AverageDocumentLength ?? 0) == 0;
 
     /// <summary>Sends the lane's waiting texts, a call at a time, until none are left.</summary>
     private async Task SendAsync(Lane lane)
@@ -85,14 +99,15 @@ public sealed class EmbedBatcher(EmbeddingService.EmbeddingServiceClient embeddi
                     offset += work.Texts.Count;
                 }
             }
-            catch (Exception) when (batch.Count > 1)
+            catch (RpcException refused) when (refused.StatusCode == StatusCode.InvalidArgument && batch.Count > 1)
             {
                 // Which document's texts the service refused is unknown: each is sent again alone.
                 foreach (var work in batch) await SendAloneAsync(lane.Shape, work);
             }
             catch (Exception error)
             {
-                Fail(batch[0], error);
+                // Not the texts' fault (an outage, a deadline): resending each alone would only wait longer.
+                foreach (var work in batch) Fail(work, error);
             }
         }
     }

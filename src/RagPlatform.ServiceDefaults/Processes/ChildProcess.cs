@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 
 namespace RagPlatform.ServiceDefaults.Processes;
 
@@ -39,14 +38,7 @@ public static class ChildProcess
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Spawner.Value;
         Pending.Add((process, started));
-        try
-        {
-            started.Task.GetAwaiter().GetResult();
-        }
-        catch (AggregateException error) when (error.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Capture(error.InnerException).Throw();
-        }
+        started.Task.GetAwaiter().GetResult(); // rethrows what Start threw, as it was
     }
 
     private static void Spawn()
@@ -68,7 +60,7 @@ public static class ChildProcess
     /// <summary>Runs the program through setpriv, which sets the signal and then becomes the program (same pid).</summary>
     private static void Tie(ProcessStartInfo info)
     {
-        if (!OperatingSystem.IsLinux() || info.UseShellExecute || info.Arguments.Length > 0 || !File.Exists(Setpriv))
+        if (!OperatingSystem.IsLinux() || info.UseShellExecute || info.Arguments.Length > 0 || !SetprivWorks.Value)
             return;
         // A program that cannot be found starts untied, so that Start fails as it would have, naming it.
         if (Resolve(info.FileName) is not { } program)
@@ -80,16 +72,33 @@ public static class ChildProcess
             info.ArgumentList.Add(argument);
     }
 
+    /// <summary>The file Process.Start would run: a path as given, else this executable's folder first (the same dotnet), then PATH.</summary>
     private static string? Resolve(string program)
     {
         if (program.Contains('/'))
-            return File.Exists(program) ? Path.GetFullPath(program) : null;
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(folder, program);
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
+            return IsExecutable(program) ? Path.GetFullPath(program) : null;
+        var folders = new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "" }
+            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
+        return folders.Where(f => f.Length > 0).Select(f => Path.Combine(f, program)).FirstOrDefault(IsExecutable);
     }
+
+    private static bool IsExecutable(string path) =>
+        !OperatingSystem.IsWindows() && File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
+    // util-linux before 2.33 has no --pdeathsig: then children start untied rather than not at all.
+    private static readonly Lazy<bool> SetprivWorks = new(() =>
+    {
+        if (!IsExecutable(Setpriv)) return false;
+        try
+        {
+            var probe = new ProcessStartInfo(Setpriv) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { "--pdeathsig", "TERM", "--", "/bin/true" }) probe.ArgumentList.Add(argument);
+            using var process = Process.Start(probe)!;
+            return process.WaitForExit(TimeSpan.FromSeconds(10)) && process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
 }

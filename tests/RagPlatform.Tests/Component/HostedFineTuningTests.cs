@@ -220,6 +220,31 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancel_while_the_job_waits_to_retry_still_cancels_the_remote_job_it_created()
+    {
+        await using var api = await HostedFineTuningApi.StartAsync(new Phase("validating_files"),
+            new Phase("running", [HostedFineTuningApi.Metrics(1, 1, 2.0)], Hold: true), new Phase("succeeded"));
+        int outage = 0; // the provider stops answering once training is under way
+        api.Refuse = r => Volatile.Read(ref outage) == 1 && r.Method == "GET" ? OpenAIChatReplies.Error(503, "The server is overloaded") : null;
+        // A long claim: the worker that put the job back waits that long before it takes it again.
+        await StartAsync(api, new Dictionary<string, string?> { ["FineTuning:RemoteMaxRetries"] = "1", ["FineTuning:ClaimDuration"] = "00:00:15" });
+        var (train, _) = await UploadDatasetsAsync();
+        var job = await CreateAsync(train);
+        await WatchAsync(job.Id, e => e.Metrics is not null);
+
+        Volatile.Write(ref outage, 1);
+        await WatchAsync(job.Id, e => e.Message.StartsWith("waiting to retry"));
+        Assert.Equal(JobState.Queued, (await client.GetJobAsync(new GetJobRequest { Id = job.Id })).State); // back in the queue, its remote job still training
+        await client.CancelJobAsync(new CancelJobRequest { Id = job.Id });
+        Volatile.Write(ref outage, 0);
+
+        Assert.Equal(JobState.Cancelled, States(await WatchAsync(job.Id)).Last());
+        Assert.Single(api.To("POST", "/v1/fine_tuning/jobs/ftjob-remote1/cancel"));
+        Assert.Single(api.To("POST", "/v1/fine_tuning/jobs")); // stopped, not created again
+        Assert.Empty((await client.ListModelsAsync(new ListModelsRequest())).Models);
+    }
+
+    [Fact]
     public async Task A_cancel_while_the_create_call_is_unanswered_finds_the_remote_job_and_cancels_it()
     {
         await using var api = await HostedFineTuningApi.StartAsync(Training());
@@ -396,6 +421,7 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters { Epochs = 51 }), "hyperparameters.epochs");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters { BatchSize = 257 }), "hyperparameters.batch_size");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters { Patience = 2 }), "hyperparameters.patience");
+        await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters { WeightDecay = 1 }), "hyperparameters.weight_decay");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters(), seed: -1), "seed");
         await RpcAssert.FailsAsync(StatusCode.InvalidArgument, () => Create(new Hyperparameters(), dataset: pairs.Id), "training_dataset_id");
         Assert.Empty(api.Requests); // nothing reached the provider

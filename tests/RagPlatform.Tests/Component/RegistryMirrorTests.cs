@@ -25,6 +25,8 @@ public sealed class RegistryMirrorTests : IAsyncLifetime
             ["FineTuning:DataDirectory"] = DataDirectory,
             ["Embedding:DefaultModel"] = Base,
             ["ConnectionStrings:redis"] = redis.ConnectionString,
+            // The worker that puts a job back waits a claim before it takes it again: time to cancel it queued.
+            ["FineTuning:ClaimDuration"] = "00:00:06",
         });
     }
 
@@ -70,5 +72,35 @@ public sealed class RegistryMirrorTests : IAsyncLifetime
         Assert.Equal(job.Id, model.JobId);
         Assert.Single((await client.ListModelsAsync(new ListModelsRequest())).Models);
         Assert.True(File.Exists(Path.Combine(blocker, Base + "+mirror.json")), "the registry folder mirrors the model");
+    }
+
+    [Fact]
+    public async Task A_cancel_that_comes_after_the_model_was_registered_ends_the_job_succeeded_not_cancelled_with_a_model()
+    {
+        var client = new FineTuningService.FineTuningServiceClient(host.Channel);
+        var blocker = Path.Combine(DataDirectory, "registry", "default");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "in the way");
+        var dataset = await FineTuningData.UploadAsync(client, FineTuningData.Pairs(8));
+        var job = await client.CreateJobAsync(new CreateJobRequest
+        {
+            BaseModel = Base, TrainingDatasetId = dataset.Id, Suffix = "late", Seed = 3,
+            Hyperparameters = new Hyperparameters { Epochs = 2, BatchSize = 4 },
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using (var watch = client.WatchJob(new WatchJobRequest { Id = job.Id }, cancellationToken: timeout.Token))
+            while (await watch.ResponseStream.MoveNext(timeout.Token))
+                if (watch.ResponseStream.Current.Message.StartsWith("waiting to retry:", StringComparison.Ordinal)) break;
+        // Registered in Redis, its mirror not written, the job back in the queue: now cancelled.
+        Assert.Equal(job.Id, (await client.GetModelAsync(new GetModelRequest { Name = Base + "+late" })).JobId);
+        File.Delete(blocker);
+        await client.CancelJobAsync(new CancelJobRequest { Id = job.Id });
+
+        using (var watch = client.WatchJob(new WatchJobRequest { Id = job.Id }, cancellationToken: timeout.Token))
+            while (await watch.ResponseStream.MoveNext(timeout.Token)) { }
+        var done = await client.GetJobAsync(new GetJobRequest { Id = job.Id });
+        Assert.Equal((JobState.Succeeded, Base + "+late"), (done.State, done.FineTunedModel));
+        Assert.Single((await client.ListModelsAsync(new ListModelsRequest())).Models);
+        Assert.True(File.Exists(Path.Combine(blocker, Base + "+late.json")), "the registry folder mirrors the model");
     }
 }

@@ -22,6 +22,9 @@ public sealed class EmbedBatcherTests
 
         public void Release() => release.TrySetResult();
 
+        /// <summary>Every call fails as in an outage.</summary>
+        public bool Down { get; set; }
+
         /// <summary>Waits until a call has reached the service.</summary>
         public Task ArrivedAsync() => arrived.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -38,6 +41,7 @@ public sealed class EmbedBatcherTests
         {
             await release.Task.WaitAsync(cancellationToken);
             if (texts.Contains("poison")) throw new RpcException(new Status(StatusCode.InvalidArgument, "texts: poison"));
+            if (Down) throw new RpcException(new Status(StatusCode.Unavailable, "embedding is down"));
             var response = new EmbedResponse { Model = "m", EmbeddingSpace = "m@1" };
             response.Embeddings.Add(texts.Select(t => new Contracts.Embedding.V1.Embedding { Dense = { t.Length } }));
             return response;
@@ -93,6 +97,50 @@ public sealed class EmbedBatcherTests
         Assert.Equal([4f], (await alsoGood).Embeddings.Select(e => e.Dense[0]));
         var refused = await Assert.ThrowsAsync<RpcException>(() => bad);
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_shared_call_that_fails_in_an_outage_fails_its_documents_at_once_without_sending_each_again()
+    {
+        var service = new HeldEmbedding { Down = true };
+        var batcher = new EmbedBatcher(service, maxTexts: 100);
+        var first = batcher.EmbedAsync(Dense, ["a"], CancellationToken.None);
+        await service.ArrivedAsync();
+        var second = batcher.EmbedAsync(Dense, ["bb"], CancellationToken.None);
+        var third = batcher.EmbedAsync(Dense, ["ccc"], CancellationToken.None);
+        service.Release();
+
+        foreach (var document in new[] { first, second, third })
+            Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => document)).StatusCode);
+        Assert.Equal(["a", "bb ccc"], service.Calls.Select(call => string.Join(" ", call))); // the shared call, and no call per document after it
+    }
+
+    [Fact]
+    public async Task Sparse_vectors_weighted_by_the_calls_own_average_length_are_never_shared()
+    {
+        var service = new HeldEmbedding();
+        var batcher = new EmbedBatcher(service, maxTexts: 100);
+        var batchAverage = new EmbedRequest { Model = "m", InputType = InputType.Document }; // dense and sparse, no average given
+        var first = batcher.EmbedAsync(batchAverage, ["a"], CancellationToken.None);
+        var second = batcher.EmbedAsync(batchAverage, ["bb", "ccc"], CancellationToken.None);
+        var third = batcher.EmbedAsync(batchAverage, ["dddd"], CancellationToken.None);
+        for (int i = 0; i < 3; i++) await service.ArrivedAsync(); // none waits behind another
+        service.Release();
+
+        Assert.Equal([2f, 3f], (await second).Embeddings.Select(e => e.Dense[0]));
+        await Task.WhenAll(first, third);
+        Assert.Equal(["a", "bb ccc", "dddd"], service.Calls.Select(call => string.Join(" ", call)).Order());
+
+        // With the collection's average given, they share again.
+        var known = new EmbedRequest { Model = "m", InputType = InputType.Document, SparseParameters = new SparseParameters { AverageDocumentLength = 12 } };
+        var held = new HeldEmbedding();
+        var shared = new EmbedBatcher(held, maxTexts: 100);
+        var lead = shared.EmbedAsync(known, ["a"], CancellationToken.None);
+        await held.ArrivedAsync();
+        var behind = new[] { shared.EmbedAsync(known, ["bb"], CancellationToken.None), shared.EmbedAsync(known, ["ccc"], CancellationToken.None) };
+        held.Release();
+        await Task.WhenAll([lead, .. behind]);
+        Assert.Equal(["a", "bb ccc"], held.Calls.Select(call => string.Join(" ", call)));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using RagPlatform.FineTuning.Datasets;
 using RagPlatform.ServiceDefaults.Errors;
+using RagPlatform.ServiceDefaults.Processes;
 
 namespace RagPlatform.FineTuning.Executors.Llama;
 
@@ -84,7 +85,7 @@ public sealed class LlamaTokenizer(string serverPath, string modelPath, string b
         foreach (var argument in new[] { "--model", modelPath, "--host", "127.0.0.1", "--port", port.ToString(), "--ctx-size", "64",
                      "--parallel", "1", "--no-warmup" })
             info.ArgumentList.Add(argument);
-        var process = Process.Start(info) ?? throw Unreachable("it could not be started", null);
+        var process = ChildProcess.Start(info);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) logger.LogDebug("llama-server (tokenizer of {Model}): {Line}", baseModel, e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) logger.LogDebug("llama-server (tokenizer of {Model}): {Line}", baseModel, e.Data); };
         process.BeginOutputReadLine();

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using RagPlatform.Contracts.FineTuning.V1;
+using RagPlatform.FineTuning.Datasets;
 using RagPlatform.FineTuning.Executors.Llama;
 using RagPlatform.ServiceDefaults.Errors;
 
@@ -75,9 +76,7 @@ public static class ChatTrainingFile
         if (inputs.ValidationFile is { } validationFile)
         {
             var validation = ReadExamples(validationFile, kindOf(request.ValidationDatasetId), "validation_dataset_id");
-            var seen = train.ToHashSet(StringComparer.Ordinal);
-            int leaked = validation.Count(seen.Contains);
-            Require.That(leaked == 0, "validation_dataset_id", $"{leaked} of its examples are also in the training dataset");
+            DatasetLeakage.Refuse(DatasetLeakage.OfExamples(train, validation), request.TrainingDatasetId, request.ValidationDatasetId);
             return (train, validation);
         }
         Require.That(train.Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",

@@ -42,6 +42,7 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
         RequireReady(request.BaseModel);
         var h = request.Hyperparameters ?? new Hyperparameters();
         Require.That(!h.HasPatience, "hyperparameters.patience", "hosted fine-tuning has no early stopping; leave patience auto");
+        Require.That(!h.HasWeightDecay, "hyperparameters.weight_decay", "hosted fine-tuning takes no weight decay; leave it auto");
         Require.That(!h.HasEpochs || h.Epochs <= 50, "hyperparameters.epochs", "hosted fine-tuning trains 1 to 50 epochs");
         Require.That(!h.HasBatchSize || h.BatchSize <= 256, "hyperparameters.batch_size", "hosted fine-tuning takes batches of 1 to 256 examples");
         Require.That(!request.HasSeed || request.Seed is >= 0 and <= MaxSeed, "seed", $"hosted fine-tuning takes a seed from 0 to {MaxSeed}");
@@ -123,6 +124,8 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
             }
             return null;
         }, cancellationToken);
+
+    public bool RunsElsewhere => true;
 
     private async Task<string> CreateAsync(JobRun run, RemoteBaseOptions settings, RemoteClients clients, RemoteCalls calls,
         RemoteJobState state, CancellationToken cancellationToken)

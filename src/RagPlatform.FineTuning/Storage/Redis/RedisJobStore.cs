@@ -103,7 +103,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
         await EnsureGroupAsync(db);
         try
         {
-            await PruneGoneConsumersAsync(db, claimDuration);
+            await PruneGoneConsumersAsync(claimDuration);
             // First the jobs whose worker stopped renewing (their entries idle a whole claim), then new ones.
             var idle = await db.StreamAutoClaimAsync(RedisJobKeys.Queue, RedisJobKeys.Group, workerId,
                 (long)claimDuration.TotalMilliseconds, "0-0", 16);
@@ -129,13 +129,13 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, RedisJobSignals 
         (int)await Guard(Db.ScriptEvaluateAsync(RedisJobScripts.PruneConsumers, [RedisJobKeys.Queue], [(long)idleFor.TotalMilliseconds]));
 
     // Every replica start adds a consumer to the group; those of stopped replicas go now and then.
-    private async Task PruneGoneConsumersAsync(IDatabase db, TimeSpan claimDuration)
+    private async Task PruneGoneConsumersAsync(TimeSpan claimDuration)
     {
         long now = Environment.TickCount64;
         if (now < Volatile.Read(ref nextPrune)) return;
         Volatile.Write(ref nextPrune, now + (long)ConsumerPruneInterval.TotalMilliseconds);
         var idleFor = TimeSpan.FromTicks(Math.Max(ConsumerIdleLimit.Ticks, claimDuration.Ticks * 10));
-        await db.ScriptEvaluateAsync(RedisJobScripts.PruneConsumers, [RedisJobKeys.Queue], [(long)idleFor.TotalMilliseconds]);
+        await PruneConsumersAsync(idleFor);
     }
 
     public async Task<bool> RenewAsync(JobClaim claim, TimeSpan claimDuration, CancellationToken cancellationToken) =>
