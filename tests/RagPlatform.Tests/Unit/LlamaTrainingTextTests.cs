@@ -1,3 +1,4 @@
+using RagPlatform.FineTuning.Executors;
 using System.Text.Json;
 using RagPlatform.Contracts.FineTuning.V1;
 using RagPlatform.FineTuning.Executors.Llama;
@@ -26,13 +27,13 @@ public sealed class LlamaTrainingTextTests
     public void The_split_holds_out_the_fraction_keeps_both_sides_apart_and_repeats_with_the_seed()
     {
         var examples = Enumerable.Range(0, 50).Select(i => $"example {i}\n").ToList();
-        var (train, validation) = TrainingText.Split(examples, 0.2, seed: 3);
+        var (train, validation) = TrainingExamples.Split(examples, 0.2, seed: 3);
         Assert.Equal(10, validation.Count);
         Assert.Equal(40, train.Count);
         Assert.Empty(train.Intersect(validation));
-        Assert.Equal(validation, TrainingText.Split(examples, 0.2, seed: 3).Validation);
-        Assert.NotEqual(validation, TrainingText.Split(examples, 0.2, seed: 4).Validation);
-        Assert.Single(TrainingText.Split(examples[..2], 0.1, seed: 1).Validation); // at least one on each side
+        Assert.Equal(validation, TrainingExamples.Split(examples, 0.2, seed: 3).Validation);
+        Assert.NotEqual(validation, TrainingExamples.Split(examples, 0.2, seed: 4).Validation);
+        Assert.Single(TrainingExamples.Split(examples[..2], 0.1, seed: 1).Validation); // at least one on each side
     }
 
     [Fact]

@@ -233,20 +233,8 @@ public sealed class LlamaFinetuneExecutor(IOptions<ChatFineTuningOptions> chatOp
         return target;
     }
 
-    private (List<string> Train, List<string> Validation) LoadExamples(JobInputs inputs, long seed)
-    {
-        var request = inputs.Request;
-        var train = TrainingText.ReadExamples(inputs.TrainingFile, KindOf(request.TrainingDatasetId), "training_dataset_id");
-        if (inputs.ValidationFile is { } validationFile)
-        {
-            var validation = TrainingText.ReadExamples(validationFile, KindOf(request.ValidationDatasetId), "validation_dataset_id");
-            DatasetLeakage.Refuse(DatasetLeakage.OfExamples(train, validation), request.TrainingDatasetId, request.ValidationDatasetId);
-            return (train, validation);
-        }
-        Require.That(train.Distinct(StringComparer.Ordinal).Count() >= 2, "training_dataset_id",
-            "needs at least two distinct examples to hold one out for validation");
-        return TrainingText.Split(train, request.ValidationFraction == 0 ? 0.1 : request.ValidationFraction, seed);
-    }
+    private (List<string> Train, List<string> Validation) LoadExamples(JobInputs inputs, long seed) =>
+        TrainingExamples.Load(inputs, KindOf, seed, TrainingText.Render);
 
     private DatasetKind KindOf(string datasetId) =>
         datasets.Find(datasetId)?.Kind ?? throw new FailedPreconditionException($"dataset '{datasetId}' is no longer stored");

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using RagPlatform.Contracts.FineTuning.V1;
-using RagPlatform.ServiceDefaults.Errors;
 
 namespace RagPlatform.FineTuning.Executors.Llama;
 
@@ -14,28 +13,6 @@ namespace RagPlatform.FineTuning.Executors.Llama;
 /// </summary>
 public static class TrainingText
 {
-    /// <summary>The examples of a validated dataset file, rendered, in file order.</summary>
-    public static List<string> ReadExamples(string path, DatasetKind kind, string field)
-    {
-        var examples = new List<string>();
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                examples.Add(Render(document.RootElement, kind));
-            }
-            catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new InvalidArgumentException(field, $"line {lineNumber} is not a {kind} example ({error.Message})");
-            }
-        }
-        return examples;
-    }
-
     public static string Render(JsonElement line, DatasetKind kind)
     {
         var text = new StringBuilder();
@@ -55,18 +32,4 @@ public static class TrainingText
 
     private static void Turn(StringBuilder text, string role, string content) =>
         text.Append("<|im_start|>").Append(role).Append('\n').Append(content).Append("<|im_end|>\n");
-
-    /// <summary>
-    /// Holds out a fraction of the examples for validation, chosen by <paramref name="seed"/>; at least
-    /// one on each side. Identical examples stay on the same side, so nothing leaks.
-    /// </summary>
-    public static (List<string> Train, List<string> Validation) Split(List<string> examples, double fraction, long seed)
-    {
-        var distinct = examples.Distinct(StringComparer.Ordinal).ToList();
-        var random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
-        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distinct));
-        int held = Math.Clamp((int)Math.Round(distinct.Count * fraction), 1, distinct.Count - 1);
-        var validation = distinct.Take(held).ToHashSet(StringComparer.Ordinal);
-        return (examples.Where(e => !validation.Contains(e)).ToList(), examples.Where(validation.Contains).ToList());
-    }
 }

@@ -46,7 +46,7 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
         Require.That(!h.HasEpochs || h.Epochs <= 50, "hyperparameters.epochs", "hosted fine-tuning trains 1 to 50 epochs");
         Require.That(!h.HasBatchSize || h.BatchSize <= 256, "hyperparameters.batch_size", "hosted fine-tuning takes batches of 1 to 256 examples");
         Require.That(!request.HasSeed || request.Seed is >= 0 and <= MaxSeed, "seed", $"hosted fine-tuning takes a seed from 0 to {MaxSeed}");
-        ChatTrainingFile.Load(inputs, KindOf, request.Seed);
+        TrainingExamples.Load(inputs, KindOf, request.Seed, ChatTrainingFile.Convert);
         return Task.CompletedTask;
     }
 
@@ -86,7 +86,7 @@ public sealed class RemoteFineTuningExecutor(IOptions<RemoteFineTuningOptions> o
 
     private async Task<RemoteJobState> UploadAsync(JobRun run, RemoteClients clients, RemoteCalls calls, CancellationToken cancellationToken)
     {
-        var (train, validation) = ChatTrainingFile.Load(run.Inputs, KindOf, run.Seed);
+        var (train, validation) = TrainingExamples.Load(run.Inputs, KindOf, run.Seed, ChatTrainingFile.Convert);
         var trainingFileId = await UploadFileAsync(clients, calls, $"{run.Claim.JobId}-train.jsonl", ChatTrainingFile.Join(train), cancellationToken);
         var validationFileId = validation.Count == 0 ? null
             : await UploadFileAsync(clients, calls, $"{run.Claim.JobId}-validation.jsonl", ChatTrainingFile.Join(validation), cancellationToken);
