@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RagPlatform.ServiceDefaults.Errors;
@@ -42,7 +40,7 @@ public sealed class LlamaServerProcess : IAsyncDisposable
             throw new FailedPreconditionException($"the local model file {modelPath} does not exist");
         for (int attempt = 1; ; attempt++)
         {
-            var server = Launch(program, modelPath, contextTokens, extraArguments, FreePort(), logger);
+            var server = Launch(program, modelPath, contextTokens, extraArguments, FreePort.Next(), logger);
             try
             {
                 await server.WaitUntilReadyAsync(startTimeout, cancellationToken);
@@ -139,13 +137,6 @@ public sealed class LlamaServerProcess : IAsyncDisposable
     }
 
     private string LastLine() => Output().Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? "no output";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

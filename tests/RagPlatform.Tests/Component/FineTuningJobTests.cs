@@ -45,21 +45,10 @@ public sealed class FineTuningJobTests : IAsyncLifetime
 
     private Task<Dataset> UploadAsync(string content, DatasetKind kind = DatasetKind.RetrievalPairs) => FineTuningData.UploadAsync(client, content, kind);
 
-    private async Task<List<JobEvent>> WatchAsync(string jobId, string after = "", Func<JobEvent, bool>? stopWhen = null)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        using var call = client.WatchJob(new WatchJobRequest { Id = jobId, AfterEventId = after }, cancellationToken: timeout.Token);
-        var events = new List<JobEvent>();
-        while (await call.ResponseStream.MoveNext(timeout.Token))
-        {
-            events.Add(call.ResponseStream.Current);
-            if (stopWhen?.Invoke(call.ResponseStream.Current) == true) break;
-        }
-        return events;
-    }
+    private Task<List<JobEvent>> WatchAsync(string jobId, string after = "", Func<JobEvent, bool>? stopWhen = null) =>
+        FineTuningData.WatchAsync(client, jobId, TimeSpan.FromMinutes(3), after, stopWhen);
 
-    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) =>
-        events.Where(e => e.EventCase == JobEvent.EventOneofCase.StateChanged).Select(e => e.StateChanged);
+    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) => FineTuningData.States(events);
 
     [Fact]
     public async Task A_job_moves_through_its_states_reports_metrics_writes_checkpoints_and_registers_its_model_once()

@@ -89,21 +89,10 @@ public sealed class HostedFineTuningTests : IAsyncLifetime
             Hyperparameters = new Hyperparameters { Epochs = 3 },
         });
 
-    private async Task<List<JobEvent>> WatchAsync(string jobId, Func<JobEvent, bool>? stopWhen = null)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var call = client.WatchJob(new WatchJobRequest { Id = jobId }, cancellationToken: timeout.Token);
-        var events = new List<JobEvent>();
-        while (await call.ResponseStream.MoveNext(timeout.Token))
-        {
-            events.Add(call.ResponseStream.Current);
-            if (stopWhen?.Invoke(call.ResponseStream.Current) == true) break;
-        }
-        return events;
-    }
+    private Task<List<JobEvent>> WatchAsync(string jobId, Func<JobEvent, bool>? stopWhen = null) =>
+        FineTuningData.WatchAsync(client, jobId, TimeSpan.FromMinutes(2), stopWhen: stopWhen);
 
-    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) =>
-        events.Where(e => e.EventCase == JobEvent.EventOneofCase.StateChanged).Select(e => e.StateChanged);
+    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) => FineTuningData.States(events);
 
     private static IEnumerable<string> Messages(IEnumerable<JobEvent> events) =>
         events.Where(e => e.EventCase == JobEvent.EventOneofCase.Message).Select(e => e.Message);

@@ -4,7 +4,7 @@ using RagPlatform.Contracts.FineTuning.V1;
 
 namespace RagPlatform.Tests.Infrastructure;
 
-/// <summary>Training data for fine-tune job tests, and its upload.</summary>
+/// <summary>Training data for fine-tune job tests, its upload, and watching the jobs it trains.</summary>
 public static class FineTuningData
 {
     /// <summary>Topics whose queries and passages share words; with enough of them training has work to do.</summary>
@@ -34,4 +34,23 @@ public static class FineTuningData
         await call.RequestStream.CompleteAsync();
         return await call;
     }
+
+    /// <summary>A job's events from <paramref name="after"/> on, until it ends or <paramref name="stopWhen"/> says so.</summary>
+    public static async Task<List<JobEvent>> WatchAsync(FineTuningService.FineTuningServiceClient client, string jobId, TimeSpan timeout,
+        string after = "", Func<JobEvent, bool>? stopWhen = null)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        using var call = client.WatchJob(new WatchJobRequest { Id = jobId, AfterEventId = after }, cancellationToken: limit.Token);
+        var events = new List<JobEvent>();
+        while (await call.ResponseStream.MoveNext(limit.Token))
+        {
+            events.Add(call.ResponseStream.Current);
+            if (stopWhen?.Invoke(call.ResponseStream.Current) == true) break;
+        }
+        return events;
+    }
+
+    /// <summary>The states a job went through, in order.</summary>
+    public static IEnumerable<JobState> States(IEnumerable<JobEvent> events) =>
+        events.Where(e => e.EventCase == JobEvent.EventOneofCase.StateChanged).Select(e => e.StateChanged);
 }

@@ -86,21 +86,10 @@ public sealed class LlamaFinetuneJobTests : IAsyncLifetime
         return dataset;
     }
 
-    private async Task<List<JobEvent>> WatchAsync(string jobId, Func<JobEvent, bool>? stopWhen = null)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        using var call = client.WatchJob(new WatchJobRequest { Id = jobId }, cancellationToken: timeout.Token);
-        var events = new List<JobEvent>();
-        while (await call.ResponseStream.MoveNext(timeout.Token))
-        {
-            events.Add(call.ResponseStream.Current);
-            if (stopWhen?.Invoke(call.ResponseStream.Current) == true) break;
-        }
-        return events;
-    }
+    private Task<List<JobEvent>> WatchAsync(string jobId, Func<JobEvent, bool>? stopWhen = null) =>
+        FineTuningData.WatchAsync(client, jobId, TimeSpan.FromMinutes(10), stopWhen: stopWhen);
 
-    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) =>
-        events.Where(e => e.EventCase == JobEvent.EventOneofCase.StateChanged).Select(e => e.StateChanged);
+    private static IEnumerable<JobState> States(IEnumerable<JobEvent> events) => FineTuningData.States(events);
 
     /// <summary>Without a validation dataset, half the examples are held out: perplexity needs two context windows of text.</summary>
     private async Task<Job> CreateAsync(string baseModel, Dataset training, Dataset? validation, string suffix, uint epochs) =>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using RagPlatform.FineTuning.Datasets;
 using RagPlatform.ServiceDefaults.Errors;
@@ -60,7 +58,7 @@ public sealed class LlamaTokenizer(string serverPath, string modelPath, string b
             throw new FailedPreconditionException($"llama-server, which counts the tokens of '{baseModel}', is not in FineTuning:LlamaBinDirectory ({serverPath})");
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreePort();
+            int port = FreePort.Next();
             server = Launch(port);
             try
             {
@@ -116,13 +114,6 @@ public sealed class LlamaTokenizer(string serverPath, string modelPath, string b
 
     private UnavailableException Unreachable(string why, Exception? inner) =>
         new($"llama-server, which counts the tokens of '{baseModel}' ({Path.GetFileName(modelPath)}), is not reachable: {why}", inner);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Stop()
     {

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace RagPlatform.Launcher;
+namespace RagPlatform.ServiceDefaults.Processes;
 
 public static class FreePort
 {
     /// <summary>
     /// A loopback port free at this moment. Only for programs that cannot listen on port 0 and
-    /// report what they got (redis-server); callers retry if another process takes it first.
+    /// report what they got (redis-server, llama-server); callers retry if another process takes it first.
     /// </summary>
     public static int Next()
     {
